@@ -1,7 +1,22 @@
 """aivitals: local-first AI quality — evaluate, gate, monitor, analyse."""
 
+from aivitals.evaluation import Run, Suite, evaluate, load_suite
 from aivitals.model import Case, Dataset, Record, Score
+from aivitals.scorers import Scorer, ScorerSpec, scorer
 
 __version__ = "0.1.0"
 
-__all__ = ["Case", "Dataset", "Record", "Score", "__version__"]
+__all__ = [
+    "Case",
+    "Dataset",
+    "Record",
+    "Run",
+    "Score",
+    "Scorer",
+    "ScorerSpec",
+    "Suite",
+    "__version__",
+    "evaluate",
+    "load_suite",
+    "scorer",
+]

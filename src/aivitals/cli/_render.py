@@ -1,0 +1,84 @@
+"""Human-readable output: rich tables for summaries, runs and datasets.
+
+Model outputs and user text are printed with markup disabled, so a model
+answer containing ``[bold]`` or escape codes cannot restyle the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from aivitals.evaluation import RunSummary
+from aivitals.stats import Estimate
+
+__all__ = ["console", "err_console", "fmt_estimate", "print_json", "print_rows", "print_summary"]
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_json(data: Any) -> None:
+    """Write JSON to stdout, unstyled, for machines."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def _num(value: float | None, percent: bool) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.3g}"
+
+
+def fmt_estimate(est: Estimate, *, percent: bool) -> tuple[str, str]:
+    """The value and its ``[low, high]`` interval as text."""
+    if est.ci_low is None or est.ci_high is None:
+        interval = est.reason or ""
+    else:
+        interval = f"[{_num(est.ci_low, percent)}, {_num(est.ci_high, percent)}]"
+    return _num(est.value, percent), interval
+
+
+def print_summary(summary: RunSummary, *, slice_limit: int = 60) -> None:
+    """Per-scorer table, then per-slice table, then the run's counts."""
+    table = Table(title=f"Run {summary.run_id} — {summary.name} ({summary.status})")
+    for col in ("scorer", "metric", "value", "95% CI", "n", "missing"):
+        table.add_column(col, justify="left" if col in ("scorer", "metric") else "right")
+    for s in summary.scorers:
+        value, interval = fmt_estimate(s.estimate, percent=s.metric == "pass_rate")
+        table.add_row(Text(s.scorer), s.metric, value, interval, str(s.estimate.n), str(s.missing))
+    console.print(table)
+    if summary.slices:
+        slices = Table(title="By slice")
+        for col in ("scorer", "slice", "value", "95% CI", "n"):
+            slices.add_column(col, justify="left" if col in ("scorer", "slice") else "right")
+        for sl in summary.slices[:slice_limit]:
+            value, interval = fmt_estimate(sl.estimate, percent=sl.metric == "pass_rate")
+            label = Text(f"{sl.tag}={sl.value}")
+            slices.add_row(Text(sl.scorer), label, value, interval, str(sl.estimate.n))
+        console.print(slices)
+        if len(summary.slices) > slice_limit:
+            console.print(f"({len(summary.slices) - slice_limit} more slice rows: use --json)")
+    err_value, err_interval = fmt_estimate(summary.error_rate, percent=True)
+    lat_value, lat_interval = fmt_estimate(summary.latency_ms, percent=False)
+    console.print(
+        f"records {summary.n_records} · errors {summary.n_errors} ({err_value} {err_interval}) · "
+        f"cache hits {summary.n_cache_hits} · mean latency {lat_value} ms {lat_interval}"
+        + (f" · cost {summary.total_cost:.4g}" if summary.total_cost is not None else "")
+    )
+
+
+def print_rows(rows: Sequence[Mapping[str, Any]], columns: Iterable[str], title: str) -> None:
+    """A plain table of ``rows`` (dicts), text shown literally."""
+    table = Table(title=title)
+    cols = list(columns)
+    for col in cols:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in cols))
+    console.print(table)

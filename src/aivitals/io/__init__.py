@@ -1,0 +1,6 @@
+"""Reading datasets from files (JSONL, JSON, CSV, Parquet, YAML)."""
+
+from aivitals.io._datasets import FieldMapping, load_dataset
+from aivitals.io._readers import FORMATS, detect_format
+
+__all__ = ["FORMATS", "FieldMapping", "detect_format", "load_dataset"]

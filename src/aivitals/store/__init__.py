@@ -1,0 +1,35 @@
+"""The store: one DuckDB file with versioned migrations and bulk Arrow writes."""
+
+from aivitals.store._cache import CacheEntry, lookup_cached, save_cached
+from aivitals.store._datasets import get_dataset, list_datasets, save_dataset
+from aivitals.store._db import DEFAULT_STORE, Store, resolve_store_path
+from aivitals.store._runs import (
+    EXPORT_FORMATS,
+    export_run,
+    get_run,
+    list_runs,
+    resolve_run_id,
+    save_run,
+    update_run_summary,
+)
+from aivitals.store._tables import ScoreRow
+
+__all__ = [
+    "DEFAULT_STORE",
+    "EXPORT_FORMATS",
+    "CacheEntry",
+    "ScoreRow",
+    "Store",
+    "export_run",
+    "get_dataset",
+    "get_run",
+    "list_datasets",
+    "list_runs",
+    "lookup_cached",
+    "resolve_run_id",
+    "resolve_store_path",
+    "save_cached",
+    "save_dataset",
+    "save_run",
+    "update_run_summary",
+]

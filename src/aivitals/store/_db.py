@@ -1,0 +1,140 @@
+"""The DuckDB store: opening, locking, migrations and transactions.
+
+One process owns the file for writing (DuckDB's own lock); a second process
+gets :class:`~aivitals.errors.StoreBusyError` with a message that says what
+to do instead. Bulk writes go in as Arrow tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from aivitals.errors import StoreBusyError, StoreError
+from aivitals.store._schema import MIGRATIONS
+
+__all__ = ["DEFAULT_STORE", "Store", "resolve_store_path"]
+
+DEFAULT_STORE = Path(".vitals") / "vitals.duckdb"
+
+
+def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The store to use: the argument, else ``$VITALS_STORE``, else the default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("VITALS_STORE")
+    return Path(env) if env else DEFAULT_STORE
+
+
+class Store:
+    """An open DuckDB store at the current schema version.
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False):
+        self.path = resolve_store_path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.path.exists():
+            raise StoreError(f"no store at {self.path}; run an evaluation first")
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusyError(
+                    f"the store {self.path} is held by another process (is `vitals serve` "
+                    "running?); stop it, or use its API, or pass --store for another file"
+                ) from None
+            raise StoreError(f"cannot open store {self.path}: {exc}") from None
+        if not read_only:
+            self._migrate()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        self.con.close()
+
+    def _migrate(self) -> None:
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        row = self.one("SELECT max(version) FROM schema_migrations")
+        current = int(row[0]) if row and row[0] is not None else 0
+        newest = MIGRATIONS[-1][0]
+        if current > newest:
+            raise StoreError(
+                f"store {self.path} has schema version {current}, newer than this "
+                f"aivitals understands ({newest}); upgrade aivitals"
+            )
+        for version, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.transaction():
+                self.con.execute(sql)
+                self.con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?)", [version, datetime.now(UTC)]
+                )
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version the file is at."""
+        row = self.one("SELECT max(version) FROM schema_migrations")
+        return int(row[0]) if row and row[0] is not None else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block atomically: all of it is committed, or none."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def insert(self, table: str, data: pa.Table) -> None:
+        """Append an Arrow table to ``table``, matching columns by name."""
+        if data.num_rows == 0:
+            return
+        columns = ", ".join(f'"{name}"' for name in data.column_names)
+        self.con.register("_aivitals_insert", data)
+        try:
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM _aivitals_insert")
+        finally:
+            self.con.unregister("_aivitals_insert")
+
+    def one(self, sql: str, params: Any = None) -> tuple[Any, ...] | None:
+        """The first row of a query, or ``None``.
+
+        Fetches the whole result: DuckDB refuses further work on a
+        connection whose last result was not read to the end.
+        """
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0] if rows else None
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        """Run a query and return rows as dictionaries."""
+        cursor = self.con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

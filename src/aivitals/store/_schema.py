@@ -1,0 +1,119 @@
+"""Versioned schema migrations for the DuckDB store.
+
+Each migration is applied once, in order, inside a transaction, and recorded
+in ``schema_migrations``. Never edit a released migration: add a new one.
+Tables follow DESIGN.md's data model; events, labels and alerts are created
+now so later features add columns by migration rather than new stores.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+_V1 = """
+CREATE TABLE datasets (
+    name VARCHAR NOT NULL,
+    version VARCHAR NOT NULL,
+    source VARCHAR,
+    n_cases INTEGER NOT NULL,
+    mapping JSON,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (name, version)
+);
+CREATE TABLE cases (
+    dataset_name VARCHAR NOT NULL,
+    dataset_version VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
+    case_id VARCHAR NOT NULL,
+    input JSON NOT NULL,
+    expected JSON,
+    context JSON,
+    tags MAP(VARCHAR, VARCHAR),
+    metadata JSON
+);
+CREATE TABLE runs (
+    run_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    ended_at TIMESTAMPTZ,
+    target_id VARCHAR,
+    datasets JSON,
+    manifest JSON NOT NULL,
+    summary JSON,
+    n_records INTEGER,
+    n_errors INTEGER,
+    n_cache_hits INTEGER
+);
+CREATE TABLE records (
+    record_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    run_id VARCHAR,
+    case_id VARCHAR,
+    dataset VARCHAR,
+    repeat INTEGER,
+    session_id VARCHAR,
+    turn INTEGER,
+    ts TIMESTAMPTZ,
+    system_version VARCHAR,
+    input JSON,
+    output VARCHAR,
+    expected JSON,
+    context JSON,
+    tags MAP(VARCHAR, VARCHAR),
+    latency_ms DOUBLE,
+    tokens_in BIGINT,
+    tokens_out BIGINT,
+    cost DOUBLE,
+    error VARCHAR,
+    error_kind VARCHAR,
+    cached BOOLEAN
+);
+CREATE TABLE scores (
+    record_id VARCHAR NOT NULL,
+    run_id VARCHAR,
+    scorer VARCHAR NOT NULL,
+    scorer_version VARCHAR NOT NULL,
+    spec_hash VARCHAR NOT NULL,
+    value DOUBLE,
+    passed BOOLEAN,
+    label VARCHAR,
+    explanation VARCHAR
+);
+CREATE TABLE call_cache (
+    key VARCHAR PRIMARY KEY,
+    target_id VARCHAR NOT NULL,
+    response JSON NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE events (
+    event_id VARCHAR PRIMARY KEY,
+    session_id VARCHAR,
+    record_id VARCHAR,
+    ts TIMESTAMPTZ NOT NULL,
+    type VARCHAR NOT NULL,
+    value DOUBLE,
+    attrs JSON
+);
+CREATE TABLE labels (
+    label_id VARCHAR PRIMARY KEY,
+    record_id VARCHAR NOT NULL,
+    rubric VARCHAR NOT NULL,
+    rater VARCHAR NOT NULL,
+    value DOUBLE,
+    label VARCHAR,
+    comment VARCHAR,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE alerts (
+    alert_id VARCHAR PRIMARY KEY,
+    rule VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,
+    fired_at TIMESTAMPTZ NOT NULL,
+    resolved_at TIMESTAMPTZ,
+    evidence JSON
+);
+"""
+
+#: (version, SQL) pairs, applied in order.
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
