@@ -55,9 +55,10 @@ def run_suite_command(
             )
         except KeyboardInterrupt:
             bar.stop()
-            err_console.print(
+            typer.echo(
                 "Interrupted. Completed calls are saved in the cache: run the same command "
-                "again to resume without repeating them."
+                "again to resume without repeating them.",
+                err=True,
             )
             sys.exit(130)
 

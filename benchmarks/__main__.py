@@ -1,0 +1,14 @@
+"""Run every benchmark (or those named) and leave figures in benchmarks/results/."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_eval_http, bench_scoring
+
+ALL = {"eval_http": bench_eval_http.main, "scoring": bench_scoring.main}
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or list(ALL):
+        print(f"== {name}", flush=True)
+        ALL[name]()
