@@ -16,7 +16,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --quiet
+	$(UV) sync --frozen --extra dev --compile-bytecode --quiet
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -69,7 +69,7 @@ def test_eval_run_then_runs_show_and_export(vitals: Callable[..., Any], project:
 
     listed = json.loads(vitals("runs", "list", "--json").stdout)
     assert len(listed) == 2
-    shown = json.loads(vitals("runs", "show", summary["run_id"][:15], "--json").stdout)
+    shown = json.loads(vitals("runs", "show", summary["run_id"], "--json").stdout)
     assert shown["run"]["manifest"]["suite"]["name"] == "cli-suite"
 
     for fmt in ("jsonl", "csv", "parquet"):

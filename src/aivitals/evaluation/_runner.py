@@ -10,6 +10,7 @@ manifest) is written in one transaction at the end.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 import secrets
 import time
@@ -24,11 +25,11 @@ from aivitals.evaluation._manifest import git_state, package_versions
 from aivitals.evaluation._suite import Suite
 from aivitals.evaluation._summary import RunSummary, summarize_run
 from aivitals.io import load_dataset
-from aivitals.model import Case, Dataset, Record, Score, content_hash
+from aivitals.model import Case, Dataset, Record, Score, canonical_json, content_hash
 from aivitals.scorers import Scorer, create_scorer
 from aivitals.store import (
     CacheEntry,
-    ScoreRow,
+    ScoreColumns,
     Store,
     get_dataset,
     lookup_cached,
@@ -127,14 +128,14 @@ class _Execution:
     run_id: str
     target: Target
     target_id: str
-    scorers: list[tuple[str, Scorer]]
+    scorers: list[tuple[str, Scorer, str, str]]  # name, scorer, version, spec hash
     policy: RetryPolicy
     timeout_s: float
     max_error_rate: float
     progress: ProgressFn | None
     total: int
     records: list[Record] = field(default_factory=list)
-    scores: list[ScoreRow] = field(default_factory=list)
+    scores: ScoreColumns = field(default_factory=ScoreColumns)
     pending: list[CacheEntry] = field(default_factory=list)
     last_flush: float = field(default_factory=time.monotonic)
     n_calls: int = 0
@@ -181,13 +182,12 @@ class _Execution:
         )
         self.records.append(record)
         if error is None:
-            for name, scorer in self.scorers:
+            for name, scorer, version, spec_hash in self.scorers:
                 try:
                     score = await scorer(record)
                 except Exception as exc:  # a scorer bug must not sink the run
                     score = Score.missing(f"scorer failed: {type(exc).__name__}: {exc}")
-                spec = scorer.spec
-                self.scores.append(ScoreRow(record.id, name, spec.version, spec.hash, score))
+                self.scores.append(record.id, name, version, spec_hash, score)
         if self.progress is not None:
             self.progress(len(self.records), self.total)
 
@@ -232,9 +232,13 @@ class _Execution:
             await self.call(item)
 
 
-def _items(
-    datasets: Sequence[Dataset], repeats: int, target: Target, target_id: Any
-) -> list[_Item]:
+def _items(datasets: Sequence[Dataset], repeats: int, target: Target, identity: Any) -> list[_Item]:
+    """Cases × repeats, each with its cache key.
+
+    The key hashes (target identity, request payload, repeat index); the
+    identity's canonical text is made once, not per case.
+    """
+    prefix = canonical_json(identity).encode("utf-8") + b"\x1f"
     items = []
     for dataset in datasets:
         for case in dataset.cases:
@@ -242,7 +246,8 @@ def _items(
                 request = TargetRequest(
                     case.id, case.input, repeat, case.context, case.tags, case.metadata
                 )
-                key = content_hash([target_id, target.request_payload(request), repeat], length=32)
+                payload = canonical_json(target.request_payload(request)).encode("utf-8")
+                key = hashlib.sha256(prefix + payload + b"\x1f%d" % repeat).hexdigest()[:32]
                 items.append(_Item(dataset.ref, case, repeat, request, key))
     return items
 
@@ -290,7 +295,7 @@ async def execute_suite(
         run_id,
         target,
         target_id,
-        scorers,
+        [(name, s, s.spec.version, s.spec.hash) for name, s in scorers],
         policy,
         suite.timeout_s,
         suite.max_error_rate,

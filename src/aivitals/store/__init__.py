@@ -12,13 +12,13 @@ from aivitals.store._runs import (
     save_run,
     update_run_summary,
 )
-from aivitals.store._tables import ScoreRow
+from aivitals.store._tables import ScoreColumns
 
 __all__ = [
     "DEFAULT_STORE",
     "EXPORT_FORMATS",
     "CacheEntry",
-    "ScoreRow",
+    "ScoreColumns",
     "Store",
     "export_run",
     "get_dataset",

@@ -15,7 +15,7 @@ from typing import Any
 from aivitals.errors import InputError, StoreError
 from aivitals.model import Record
 from aivitals.store._db import Store
-from aivitals.store._tables import ScoreRow, records_table, scores_table
+from aivitals.store._tables import ScoreColumns, records_table
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -31,7 +31,7 @@ EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 
 
 def save_run(
-    store: Store, row: dict[str, Any], records: Sequence[Record], scores: Sequence[ScoreRow]
+    store: Store, row: dict[str, Any], records: Sequence[Record], scores: ScoreColumns
 ) -> None:
     """Insert a run, its records and its scores atomically."""
     run_id = row["run_id"]
@@ -56,7 +56,7 @@ def save_run(
             ],
         )
         store.insert("records", records_table(records))
-        store.insert("scores", scores_table(scores, run_id))
+        store.insert("scores", scores.table(run_id))
 
 
 def update_run_summary(store: Store, run_id: str, summary: dict[str, Any]) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
 from aivitals.model import Case, Record, Score
 
-__all__ = ["ScoreRow", "cases_table", "records_table", "scores_table"]
+__all__ = ["ScoreColumns", "cases_table", "records_table"]
 
 _TAGS = pa.map_(pa.string(), pa.string())
 
@@ -58,32 +57,55 @@ def records_table(records: Sequence[Record]) -> pa.Table:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreRow:
-    """A score as stored: the verdict plus which record and scorer made it."""
+class ScoreColumns:
+    """Scores of a run kept as columns while it executes.
 
-    record_id: str
-    scorer: str
-    scorer_version: str
-    spec_hash: str
-    score: Score
+    A run of 100,000 cases with a dozen scorers makes over a million scores;
+    appending their fields to a few lists, rather than keeping an object per
+    score, holds memory to a fraction and makes the Arrow table in one go.
+    """
 
+    def __init__(self) -> None:
+        self.record_id: list[str] = []
+        self.scorer: list[str] = []
+        self.scorer_version: list[str] = []
+        self.spec_hash: list[str] = []
+        self.value: list[float | None] = []
+        self.passed: list[bool | None] = []
+        self.label: list[str | None] = []
+        self.explanation: list[str | None] = []
 
-def scores_table(rows: Sequence[ScoreRow], run_id: str | None) -> pa.Table:
-    """Columns of the ``scores`` table for ``rows``."""
-    return pa.table(
-        {
-            "record_id": [r.record_id for r in rows],
-            "run_id": pa.array([run_id] * len(rows), type=pa.string()),
-            "scorer": [r.scorer for r in rows],
-            "scorer_version": [r.scorer_version for r in rows],
-            "spec_hash": [r.spec_hash for r in rows],
-            "value": pa.array([r.score.value for r in rows], type=pa.float64()),
-            "passed": pa.array([r.score.passed for r in rows], type=pa.bool_()),
-            "label": pa.array([r.score.label for r in rows], type=pa.string()),
-            "explanation": pa.array([r.score.explanation for r in rows], type=pa.string()),
-        }
-    )
+    def __len__(self) -> int:
+        return len(self.record_id)
+
+    def append(
+        self, record_id: str, scorer: str, version: str, spec_hash: str, score: Score
+    ) -> None:
+        """Add one score of ``record_id`` by the named scorer."""
+        self.record_id.append(record_id)
+        self.scorer.append(scorer)
+        self.scorer_version.append(version)
+        self.spec_hash.append(spec_hash)
+        self.value.append(score.value)
+        self.passed.append(score.passed)
+        self.label.append(score.label)
+        self.explanation.append(score.explanation)
+
+    def table(self, run_id: str | None) -> pa.Table:
+        """Columns of the ``scores`` table."""
+        return pa.table(
+            {
+                "record_id": pa.array(self.record_id, type=pa.string()),
+                "run_id": pa.array([run_id] * len(self), type=pa.string()),
+                "scorer": pa.array(self.scorer, type=pa.string()),
+                "scorer_version": pa.array(self.scorer_version, type=pa.string()),
+                "spec_hash": pa.array(self.spec_hash, type=pa.string()),
+                "value": pa.array(self.value, type=pa.float64()),
+                "passed": pa.array(self.passed, type=pa.bool_()),
+                "label": pa.array(self.label, type=pa.string()),
+                "explanation": pa.array(self.explanation, type=pa.string()),
+            }
+        )
 
 
 def cases_table(name: str, version: str, cases: Sequence[Case]) -> pa.Table:
