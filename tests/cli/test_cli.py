@@ -149,3 +149,14 @@ def test_a_real_process_exits_2_on_bad_input(project: Path) -> None:
     assert done.returncode == 2
     assert "no such suite file" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_repeats_and_concurrency_can_be_overridden(
+    vitals: Callable[..., Any], project: Path
+) -> None:
+    done = vitals("eval", "run", "suite.yaml", "--repeats", "3", "--concurrency", "2", "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["n_records"] == 9
+    bad = vitals("eval", "run", "suite.yaml", "--repeats", "0")
+    assert bad.exit_code == 2
+    assert "repeats" in bad.stderr

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from aivitals.cli._app import StoreOption, app
 from aivitals.cli._render import err_console, print_json, print_summary
-from aivitals.evaluation import Run, execute_suite, load_suite
+from aivitals.evaluation import Run, execute_suite, load_suite, parse_suite
 from aivitals.store import Store
 
 __all__ = ["run_suite_command"]
@@ -22,7 +22,12 @@ app.add_typer(eval_app, name="eval")
 
 
 def run_suite_command(
-    suite_path: Path, store_path: Path | None, *, no_cache: bool, show_progress: bool
+    suite_path: Path,
+    store_path: Path | None,
+    *,
+    no_cache: bool,
+    show_progress: bool,
+    overrides: dict[str, int] | None = None,
 ) -> Run:
     """Run a suite file with a progress bar on stderr; Ctrl-C exits 130.
 
@@ -30,6 +35,9 @@ def run_suite_command(
     again resumes without repeating the calls already made.
     """
     suite = load_suite(suite_path)
+    if overrides:
+        # Re-validate so an override obeys the same bounds as the file.
+        suite = parse_suite({**suite.model_dump(), **overrides}, file=str(suite_path))
     with (
         Store(store_path) as store,
         Progress(
@@ -70,10 +78,21 @@ def run(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Call the target even for cached requests.")
     ] = False,
+    repeats: Annotated[
+        int | None, typer.Option("--repeats", help="Run each case N times (overrides the suite).")
+    ] = None,
+    concurrency: Annotated[
+        int | None, typer.Option("--concurrency", help="Calls in flight (overrides the suite).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Run SUITE: call the target on every case, score, store and summarise."""
-    result = run_suite_command(suite, store, no_cache=no_cache, show_progress=not as_json)
+    overrides = {
+        k: v for k, v in {"repeats": repeats, "concurrency": concurrency}.items() if v is not None
+    }
+    result = run_suite_command(
+        suite, store, no_cache=no_cache, show_progress=not as_json, overrides=overrides
+    )
     if as_json:
         print_json(result.summary.to_dict())
     else:

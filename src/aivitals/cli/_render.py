@@ -20,7 +20,7 @@ from aivitals.stats import Estimate
 
 __all__ = ["console", "err_console", "fmt_estimate", "print_json", "print_rows", "print_summary"]
 
-console = Console(highlight=False, soft_wrap=False)
+console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -44,8 +44,16 @@ def fmt_estimate(est: Estimate, *, percent: bool) -> tuple[str, str]:
     return _num(est.value, percent), interval
 
 
-def print_summary(summary: RunSummary, *, slice_limit: int = 60) -> None:
-    """Per-scorer table, then per-slice table, then the run's counts."""
+def print_summary(
+    summary: RunSummary, *, slice_limit: int = 60, tags: Sequence[str] | None = None
+) -> None:
+    """Per-scorer table, then per-slice table, then the run's counts.
+
+    Args:
+        summary: The run's summary.
+        slice_limit: At most this many slice rows (the rest: ``--json``).
+        tags: Only slices of these tags, if given.
+    """
     table = Table(title=f"Run {summary.run_id} — {summary.name} ({summary.status})")
     for col in ("scorer", "metric", "value", "95% CI", "n", "missing"):
         table.add_column(col, justify="left" if col in ("scorer", "metric") else "right")
@@ -53,17 +61,18 @@ def print_summary(summary: RunSummary, *, slice_limit: int = 60) -> None:
         value, interval = fmt_estimate(s.estimate, percent=s.metric == "pass_rate")
         table.add_row(Text(s.scorer), s.metric, value, interval, str(s.estimate.n), str(s.missing))
     console.print(table)
-    if summary.slices:
+    shown = [s for s in summary.slices if tags is None or s.tag in tags]
+    if shown:
         slices = Table(title="By slice")
         for col in ("scorer", "slice", "value", "95% CI", "n"):
             slices.add_column(col, justify="left" if col in ("scorer", "slice") else "right")
-        for sl in summary.slices[:slice_limit]:
+        for sl in shown[:slice_limit]:
             value, interval = fmt_estimate(sl.estimate, percent=sl.metric == "pass_rate")
             label = Text(f"{sl.tag}={sl.value}")
             slices.add_row(Text(sl.scorer), label, value, interval, str(sl.estimate.n))
         console.print(slices)
-        if len(summary.slices) > slice_limit:
-            console.print(f"({len(summary.slices) - slice_limit} more slice rows: use --json)")
+        if len(shown) > slice_limit:
+            console.print(f"({len(shown) - slice_limit} more slice rows: use --json)")
     err_value, err_interval = fmt_estimate(summary.error_rate, percent=True)
     lat_value, lat_interval = fmt_estimate(summary.latency_ms, percent=False)
     console.print(

@@ -17,9 +17,10 @@ import yaml
 
 from aivitals.demo._golden import write_golden_set
 from aivitals.evaluation import ProgressFn, Run, evaluate
+from aivitals.stats import Estimate
 from aivitals.store import Store
 
-__all__ = ["Tour", "run_tour", "suite_for"]
+__all__ = ["SliceChange", "Tour", "run_tour", "slice_changes", "suite_for"]
 
 _TAGS = ["intent", "intent_group", "channel", "segment"]
 
@@ -50,6 +51,40 @@ def suite_for(version: str, golden: str = "golden.jsonl") -> dict[str, object]:
         "concurrency": 8,
         "tags": {"assistant": version},
     }
+
+
+@dataclass(frozen=True)
+class SliceChange:
+    """One slice's pass rate in both runs, with n and 95% intervals."""
+
+    tag: str
+    value: str
+    before: Estimate
+    after: Estimate
+
+    @property
+    def separated(self) -> bool:
+        """Whether the two 95% intervals do not overlap (a conservative sign)."""
+        b_low, b_high = self.before.ci_low, self.before.ci_high
+        a_low, a_high = self.after.ci_low, self.after.ci_high
+        if b_low is None or b_high is None or a_low is None or a_high is None:
+            return False
+        return a_high < b_low or a_low > b_high
+
+
+def slice_changes(before: Run, after: Run, scorer: str = "answer_correct") -> list[SliceChange]:
+    """Per-slice estimates of ``scorer`` in two runs, largest drop first.
+
+    Small slices move a lot by chance, so a reader should look at
+    :attr:`SliceChange.separated` rather than at the size of a drop alone.
+    """
+    old = {(s.tag, s.value): s.estimate for s in before.summary.slices if s.scorer == scorer}
+    changes = [
+        SliceChange(s.tag, s.value, old[(s.tag, s.value)], s.estimate)
+        for s in after.summary.slices
+        if s.scorer == scorer and (s.tag, s.value) in old
+    ]
+    return sorted(changes, key=lambda c: (c.after.value or 0.0) - (c.before.value or 0.0))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,28 @@
+"""``vitals demo`` end to end: the story a new user reads."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aivitals.cli import app
+
+
+def test_demo_evaluates_both_versions_and_names_the_voice_regression(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VITALS_STORE", raising=False)
+    result = CliRunner().invoke(app, ["demo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "lumen-support-v1 (completed)" in out
+    assert "lumen-support-v2 (completed)" in out
+    separated = out.split("do not overlap")[1]
+    assert "channel=voice" in separated
+    assert (tmp_path / ".vitals" / "vitals.duckdb").is_file()
+    assert (tmp_path / ".vitals" / "demo" / "suite_v2.yaml").is_file()
+    # The suites the demo wrote are ordinary suites: a re-run hits the cache.
+    again = CliRunner().invoke(app, ["eval", "run", ".vitals/demo/suite_v1.yaml", "--json"])
+    assert again.exit_code == 0, again.output
+    assert '"n_cache_hits": 600' in again.stdout
