@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from aivitals.errors import ConfigError, Problem
-from aivitals.io import FieldMapping
+from aivitals.errors import ConfigError, InputError, Problem
+from aivitals.io import FieldMapping, parse_yaml
 from aivitals.model import content_hash
 
 __all__ = ["DatasetSpec", "RetrySpec", "ScorerEntry", "Suite", "load_suite", "parse_suite"]
@@ -199,12 +199,9 @@ def load_suite(path: str | os.PathLike[str]) -> Suite:
         raise ConfigError(Problem("no such suite file", file=str(file)))
     text = file.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(Problem(f"invalid YAML: {exc}", file=str(file), line=line)) from None
+        node, data = parse_yaml(text, str(file))
+    except InputError as exc:
+        raise ConfigError(exc.problems) from None
     if not isinstance(data, dict):
         raise ConfigError(
             Problem("a suite is a mapping with name, dataset, target, scorers", str(file))

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from aivitals.errors import InputError, Problem
+from aivitals.io._yaml import parse_yaml
 
 __all__ = ["FORMATS", "Row", "detect_format", "read_rows"]
 
@@ -147,14 +146,10 @@ def _parquet(path: Path, problems: list[Problem]) -> Iterator[Row]:
 
 
 def _yaml(path: Path, problems: list[Problem]) -> Iterator[Row]:
-    text = _text(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(f"invalid YAML: {exc}", file=str(path), line=line))
+        node, value = parse_yaml(_text(path), str(path))
+    except InputError as exc:
+        problems.extend(exc.problems)
         return
     if isinstance(value, dict) and isinstance(value.get("cases"), list):
         items = value["cases"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -168,6 +169,28 @@ def _check_budget(arg: str, budget: float) -> None:
         raise ValueError(f"argument '{arg}' must be a non-negative number; got {budget}")
 
 
+def _budget_scorer(
+    measure: Callable[[Record], float | None],
+    budget: float,
+    what: str,
+    shown: str,
+    shown_budget: str,
+) -> ScoreFn:
+    """Pass when ``measure(record)`` is at most ``budget``; missing if unmeasured."""
+
+    async def score(record: Record) -> Score:
+        if record.output is None:
+            return no_output(record)
+        value = measure(record)
+        if value is None:
+            return Score.missing(f"no {what} recorded")
+        if value <= budget:
+            return PASS
+        return fail(f"{what} {shown.format(value)} > budget {shown_budget.format(budget)}")
+
+    return score
+
+
 @scorer(name="latency_budget")
 def latency_budget(*, max_ms: float) -> ScoreFn:
     """The call took at most ``max_ms`` milliseconds (``record.latency_ms``).
@@ -179,18 +202,7 @@ def latency_budget(*, max_ms: float) -> ScoreFn:
         max_ms: The latency budget in milliseconds (inclusive).
     """
     _check_budget("max_ms", max_ms)
-
-    async def score(record: Record) -> Score:
-        if record.output is None:
-            return no_output(record)
-        latency = record.latency_ms
-        if latency is None:
-            return Score.missing("no latency recorded")
-        if latency <= max_ms:
-            return PASS
-        return fail(f"latency {latency:.0f} ms > budget {max_ms:g} ms")
-
-    return score
+    return _budget_scorer(lambda r: r.latency_ms, max_ms, "latency", "{:.0f} ms", "{:g} ms")
 
 
 @scorer(name="cost_budget")
@@ -204,15 +216,4 @@ def cost_budget(*, max_cost: float) -> ScoreFn:
         max_cost: The cost budget per call (inclusive).
     """
     _check_budget("max_cost", max_cost)
-
-    async def score(record: Record) -> Score:
-        if record.output is None:
-            return no_output(record)
-        cost = record.cost
-        if cost is None:
-            return Score.missing("no cost recorded")
-        if cost <= max_cost:
-            return PASS
-        return fail(f"cost {cost:g} > budget {max_cost:g}")
-
-    return score
+    return _budget_scorer(lambda r: r.cost, max_cost, "cost", "{:g}", "{:g}")

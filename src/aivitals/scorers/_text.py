@@ -114,6 +114,19 @@ def corpus_chrf(
     return _unit(metric.corpus_score(list(hypotheses), streams).score)
 
 
+def _sentence_scorer(metric: BLEU | CHRF) -> ScoreFn:
+    """A scorer giving ``metric``'s sentence score against the expected answers."""
+
+    async def score(record: Record) -> Score:
+        if record.output is None:
+            return no_output(record)
+        if not record.expected:
+            return NO_EXPECTED
+        return Score(_unit(metric.sentence_score(record.output, list(record.expected)).score))
+
+    return score
+
+
 @scorer(name="bleu")
 def bleu(*, lowercase: bool = False, tokenize: str = "13a") -> ScoreFn:
     """Sentence BLEU of the output against the expected answers, scaled to [0, 1].
@@ -127,16 +140,9 @@ def bleu(*, lowercase: bool = False, tokenize: str = "13a") -> ScoreFn:
         lowercase: Compare case-insensitively.
         tokenize: A sacrebleu tokenizer name (``13a``, ``intl``, ``char``, ``zh``...).
     """
-    metric = _bleu_metric(lowercase=lowercase, tokenize=tokenize, effective_order=True)
-
-    async def score(record: Record) -> Score:
-        if record.output is None:
-            return no_output(record)
-        if not record.expected:
-            return NO_EXPECTED
-        return Score(_unit(metric.sentence_score(record.output, list(record.expected)).score))
-
-    return score
+    return _sentence_scorer(
+        _bleu_metric(lowercase=lowercase, tokenize=tokenize, effective_order=True)
+    )
 
 
 @scorer(name="chrf")
@@ -156,18 +162,9 @@ def chrf(
         beta: Weight of recall relative to precision.
         lowercase: Compare case-insensitively.
     """
-    metric = _chrf_metric(
-        char_order=char_order, word_order=word_order, beta=beta, lowercase=lowercase
+    return _sentence_scorer(
+        _chrf_metric(char_order=char_order, word_order=word_order, beta=beta, lowercase=lowercase)
     )
-
-    async def score(record: Record) -> Score:
-        if record.output is None:
-            return no_output(record)
-        if not record.expected:
-            return NO_EXPECTED
-        return Score(_unit(metric.sentence_score(record.output, list(record.expected)).score))
-
-    return score
 
 
 @scorer(name="rouge")
