@@ -6,7 +6,11 @@ import sys
 
 from benchmarks import bench_eval_http, bench_scoring
 
-ALL = {"eval_http": bench_eval_http.main, "scoring": bench_scoring.main}
+ALL = {
+    "eval_http": bench_eval_http.main,
+    "eval_http_core": lambda: bench_eval_http.main(scorers="core"),
+    "scoring": bench_scoring.main,
+}
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or list(ALL):

@@ -3,7 +3,9 @@
 Compares ``aivitals.evaluate`` (concurrency 100, all deterministic scorers,
 records and scores stored in DuckDB) with a bare aiohttp loop making the same
 requests in the same script, then re-runs the suite to time the all-cache-hit
-path. Usage: ``python -m benchmarks.bench_eval_http [N_CASES]``.
+path. Usage: ``python -m benchmarks.bench_eval_http [N_CASES] [all|core]``
+(``all``: the 12 deterministic scorers; ``core``: exact match, SQuAD F1 and
+a latency budget).
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ DETERMINISTIC = [
 ]
 
 
+#: A typical small suite: one match, one overlap metric, one budget.
+CORE = ["exact_match", "squad_f1", {"scorer": "latency_budget", "args": {"max_ms": 1000}}]
+
+
 async def bare_loop(base_url: str, n: int, concurrency: int) -> None:
     """The baseline: aiohttp, a semaphore, the same request bodies."""
     sem = asyncio.Semaphore(concurrency)
@@ -51,7 +57,9 @@ async def bare_loop(base_url: str, n: int, concurrency: int) -> None:
         await asyncio.gather(*(one(i) for i in range(n)))
 
 
-def main(n: int = 10_000, concurrency: int = 100, latency_ms: float = 50.0) -> None:
+def main(
+    n: int = 10_000, concurrency: int = 100, latency_ms: float = 50.0, scorers: str = "all"
+) -> None:
     work = Path(tempfile.mkdtemp(prefix="vitals-bench-"))
     golden = work / "golden.jsonl"
     golden.write_text(
@@ -75,7 +83,7 @@ def main(n: int = 10_000, concurrency: int = 100, latency_ms: float = 50.0) -> N
             "name": "bench-http",
             "dataset": {"path": str(golden)},
             "target": {"type": "openai", "base_url": base_url, "model": "bench"},
-            "scorers": DETERMINISTIC,
+            "scorers": DETERMINISTIC if scorers == "all" else CORE,
             "concurrency": concurrency,
         }
         asyncio.run(bare_loop(base_url, 200, concurrency))  # warm-up
@@ -90,9 +98,10 @@ def main(n: int = 10_000, concurrency: int = 100, latency_ms: float = 50.0) -> N
     assert run.summary.n_records == n and run.summary.n_errors == 0
     assert again.summary.n_cache_hits == n
     save(
-        "eval_http",
+        f"eval_http_{scorers}",
         {
             "cases": n,
+            "scorers": scorers,
             "concurrency": concurrency,
             "latency_ms": latency_ms,
             "ideal_s": n / concurrency * latency_ms / 1000,
@@ -106,4 +115,7 @@ def main(n: int = 10_000, concurrency: int = 100, latency_ms: float = 50.0) -> N
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 10_000,
+        scorers=sys.argv[2] if len(sys.argv) > 2 else "all",
+    )
