@@ -7,8 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from aivitals.store import Store
+
+# Imports of scipy/statsmodels inside a first example would trip the default
+# 200 ms deadline on a busy 2-core machine; examples are bounded in size instead.
+settings.register_profile("aivitals", deadline=None, max_examples=60)
+settings.load_profile("aivitals")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
