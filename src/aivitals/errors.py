@@ -12,6 +12,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "InputError",
+    "LineageError",
     "Problem",
     "StoreBusyError",
     "StoreError",
@@ -75,6 +76,10 @@ class InputError(VitalsError):
 
 class ConfigError(InputError):
     """A suite, policy or other YAML configuration is invalid."""
+
+
+class LineageError(InputError):
+    """Two runs that measured different things were asked to be compared."""
 
 
 class StoreError(VitalsError):

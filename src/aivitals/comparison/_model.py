@@ -38,6 +38,8 @@ class Lineage:
         n_base: Records in the base run (without errors).
         n_candidate: Records in the candidate run (without errors).
         n_aligned: Pairs aligned by (dataset, case id, repeat).
+        notes: Differences that do not stop a comparison (a scorer only
+            one run has, records only one run has).
     """
 
     base_run: str
@@ -47,6 +49,7 @@ class Lineage:
     n_base: int
     n_candidate: int
     n_aligned: int
+    notes: tuple[str, ...] = ()
 
     @property
     def comparable(self) -> bool:
@@ -177,6 +180,7 @@ class Comparison:
         """Plain-JSON form, as printed by ``--json``."""
         lineage = asdict(self.lineage)
         lineage["problems"] = list(self.lineage.problems)
+        lineage["notes"] = list(self.lineage.notes)
         return {
             "base_run": self.lineage.base_run,
             "candidate_run": self.lineage.candidate_run,
