@@ -47,7 +47,8 @@ def _suite(tmp_path: Path, function: str, **extra: object) -> dict:
         "name": "cmp",
         "dataset": {"path": str(tmp_path / "golden.jsonl"), "mapping": {"tags": ["channel"]}},
         "target": {"type": "callable", "function": f"cmpbots:{function}"},
-        "scorers": ["exact_match", "levenshtein_similarity"],
+        # A display name unlike the scorer's own: comparisons go by the name.
+        "scorers": ["exact_match", {"scorer": "levenshtein_similarity", "name": "similarity"}],
         **extra,
     }
 

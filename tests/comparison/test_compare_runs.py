@@ -31,7 +31,7 @@ def test_a_slice_regression_is_found_and_named(bots: Path, store: Store, suite) 
     assert rows[("exact_match", "channel=chat")].verdict == "no_significant_change"
     overall = rows[("exact_match", "overall")]
     assert overall.verdict == "regressed"
-    similarity = rows[("levenshtein_similarity", "channel=voice")]
+    similarity = rows[("similarity", "channel=voice")]
     assert similarity.metric == "mean"
     assert similarity.test.test == "Wilcoxon signed-rank"
     assert similarity.delta.value < 0

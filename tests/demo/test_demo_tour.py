@@ -18,8 +18,12 @@ def test_demo_evaluates_both_versions_and_names_the_voice_regression(
     out = result.stdout
     assert "lumen-support-v1 (completed)" in out
     assert "lumen-support-v2 (completed)" in out
-    separated = out.split("do not overlap")[1]
-    assert "channel=voice" in separated
+    changed = out.split("Slices that changed significantly")[1].split("Release gate")[0]
+    assert "voice" in changed
+    gate = out.split("Release gate for v2")[1]
+    assert "gate FAIL" in gate
+    assert "FAIL         channel-non-inferior [channel=voice]" in gate
+    assert (tmp_path / ".vitals" / "demo" / "gate.junit.xml").is_file()
     assert (tmp_path / ".vitals" / "vitals.duckdb").is_file()
     assert (tmp_path / ".vitals" / "demo" / "suite_v2.yaml").is_file()
     # The suites the demo wrote are ordinary suites: a re-run hits the cache.

@@ -3,6 +3,16 @@
 from aivitals.cli._app import app, main
 
 # Importing the command modules registers their commands on ``app``.
-from aivitals.cli import _compare, _datasets, _demo, _eval, _flaky, _plan, _runs  # noqa: F401  # isort: skip
+from aivitals.cli import (  # noqa: F401  # isort: skip
+    _compare,
+    _datasets,
+    _demo,
+    _eval,
+    _flaky,
+    _gate,
+    _plan,
+    _report,
+    _runs,
+)
 
 __all__ = ["app", "main"]

@@ -20,7 +20,9 @@ from aivitals.stats import Estimate
 
 __all__ = ["console", "err_console", "fmt_estimate", "print_json", "print_rows", "print_summary"]
 
-console = Console(highlight=False, soft_wrap=True)
+# Outside a terminal (CI logs, pipes) rich would assume 80 columns and fold
+# the comparison tables into unreadable stacks; logs scroll sideways fine.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, highlight=False)
 
 

@@ -1,5 +1,9 @@
 """The ``vitals demo`` story: evaluate Lumen's support assistant, v1 and v2.
 
+Then compare them pair by pair: v2 fixes email and breaks voice while the
+overall pass rate barely moves, which the per-slice paired tests name; and
+apply a release gate that fails v2 on the voice channel with evidence.
+
 Writes the golden set and two suites into a work directory a new user can
 open and edit, then runs both versions through the ordinary evaluation path
 (the same :func:`aivitals.evaluate` a user calls), so the demo shows exactly
@@ -15,12 +19,13 @@ from pathlib import Path
 
 import yaml
 
+from aivitals.comparison import Comparison, compare_runs
 from aivitals.demo._golden import write_golden_set
 from aivitals.evaluation import ProgressFn, Run, evaluate
-from aivitals.stats import Estimate
+from aivitals.gate import GateResult, evaluate_gate, load_policy, render_junit, render_markdown
 from aivitals.store import Store
 
-__all__ = ["SliceChange", "Tour", "run_tour", "slice_changes", "suite_for"]
+__all__ = ["GATE_POLICY", "Tour", "run_tour", "suite_for"]
 
 _TAGS = ["intent", "intent_group", "channel", "segment"]
 
@@ -53,48 +58,45 @@ def suite_for(version: str, golden: str = "golden.jsonl") -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True)
-class SliceChange:
-    """One slice's pass rate in both runs, with n and 95% intervals."""
-
-    tag: str
-    value: str
-    before: Estimate
-    after: Estimate
-
-    @property
-    def separated(self) -> bool:
-        """Whether the two 95% intervals do not overlap (a conservative sign)."""
-        b_low, b_high = self.before.ci_low, self.before.ci_high
-        a_low, a_high = self.after.ci_low, self.after.ci_high
-        if b_low is None or b_high is None or a_low is None or a_high is None:
-            return False
-        return a_high < b_low or a_low > b_high
-
-
-def slice_changes(before: Run, after: Run, scorer: str = "answer_correct") -> list[SliceChange]:
-    """Per-slice estimates of ``scorer`` in two runs, largest drop first.
-
-    Small slices move a lot by chance, so a reader should look at
-    :attr:`SliceChange.separated` rather than at the size of a drop alone.
-    """
-    old = {(s.tag, s.value): s.estimate for s in before.summary.slices if s.scorer == scorer}
-    changes = [
-        SliceChange(s.tag, s.value, old[(s.tag, s.value)], s.estimate)
-        for s in after.summary.slices
-        if s.scorer == scorer and (s.tag, s.value) in old
-    ]
-    return sorted(changes, key=lambda c: (c.after.value or 0.0) - (c.before.value or 0.0))
+#: The release gate the demo applies to v2, with v1 as the baseline.
+GATE_POLICY: dict[str, object] = {
+    "name": "Lumen support assistant release gate",
+    "on_inconclusive": "fail",
+    "rules": [
+        {
+            "id": "overall-floor",
+            "description": "At least 80% of answers right, with 95% confidence",
+            "scorer": "answer_correct",
+            "min": {"lower_bound": 0.80},
+        },
+        {
+            "id": "overall-non-inferior",
+            "description": "No more than 3 points worse than the baseline overall",
+            "scorer": "answer_correct",
+            "max_regression": {"margin": 0.03},
+        },
+        {
+            "id": "channel-non-inferior",
+            "description": "No more than 5 points worse than the baseline in any channel",
+            "scorer": "answer_correct",
+            "slices": ["channel"],
+            "max_regression": {"margin": 0.05},
+        },
+    ],
+}
 
 
 @dataclass(frozen=True)
 class Tour:
-    """What the demo made: where its files are and the two runs."""
+    """What the demo made: its files, the two runs and their comparison."""
 
     workdir: Path
     golden: Path
     suites: dict[str, Path]
     runs: dict[str, Run]
+    comparison: Comparison
+    gate: GateResult
+    gate_files: dict[str, Path]
 
 
 def run_tour(
@@ -122,4 +124,15 @@ def run_tour(
             suites[version] = path
             callback = progress(f"assistant {version}") if progress else None
             runs[version] = evaluate(path, store=opened, progress=callback)
-    return Tour(directory, golden, suites, runs)
+        comparison = compare_runs(opened, runs["v1"].id, runs["v2"].id)
+        policy_path = directory / "gate.yaml"
+        policy_path.write_text(yaml.safe_dump(GATE_POLICY, sort_keys=False), encoding="utf-8")
+        gate = evaluate_gate(opened, load_policy(policy_path), runs["v2"].id, runs["v1"].id)
+    files = {
+        "policy": policy_path,
+        "junit": directory / "gate.junit.xml",
+        "md": directory / "gate.md",
+    }
+    files["junit"].write_text(render_junit(gate), encoding="utf-8")
+    files["md"].write_text(render_markdown(gate), encoding="utf-8")
+    return Tour(directory, golden, suites, runs, comparison, gate, files)

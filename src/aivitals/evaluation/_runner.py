@@ -331,7 +331,9 @@ async def execute_suite(
         ],
         "target": {**identity, "id": target_id},
         "scorers": [
-            {"name": name, **s.spec.to_dict(), "spec_hash": s.spec.hash} for name, s in scorers
+            # "name" is what the scores are stored under; "scorer" what made them.
+            {**s.spec.to_dict(), "scorer": s.spec.name, "name": name, "spec_hash": s.spec.hash}
+            for name, s in scorers
         ],
         "config": {
             "repeats": suite.repeats,
