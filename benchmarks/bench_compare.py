@@ -3,7 +3,8 @@
 Builds two stored runs through the store's own bulk path (records and scores
 as Arrow), then times ``compare_runs`` (paired tests per scorer × slice,
 Holm correction, flips) against the bare DuckDB query that only counts the
-2×2 tables, in the same process. Usage:
+2×2 tables, in the same process; then a four-rule release gate on the same
+runs. Usage:
 ``python -m benchmarks.bench_compare [N_RECORDS]``.
 """
 
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aivitals.comparison import compare_runs
+from aivitals.gate import evaluate_gate, parse_policy
 from aivitals.model import Record, Score
 from aivitals.store import ScoreColumns, Store, save_run
 from benchmarks._common import save, timed
@@ -74,6 +76,16 @@ def make_run(store: Store, run_id: str, n: int, quality: float, seed: int) -> No
     )
 
 
+POLICY = {
+    "name": "bench gate",
+    "rules": [
+        {"scorer": "exact", "min": {"lower_bound": 0.85}},
+        {"scorer": "exact", "max_regression": {"margin": 0.02}},
+        {"scorer": "exact", "slices": ["segment"], "max_regression": {"margin": 0.05}},
+        {"scorer": "f1", "slices": ["channel"], "max_regression": {"margin": 0.05}},
+    ],
+}
+
 BARE = """
 WITH b AS (SELECT r.case_id, s.scorer, s.passed FROM records r JOIN scores s USING (record_id)
            WHERE r.run_id = 'base'),
@@ -98,6 +110,9 @@ def main(n: int = 100_000) -> None:
         )
         compare_runs(store, "base", "cand")  # warm imports (scipy, statsmodels)
         cmp_s, result = timed("compare_runs", lambda: compare_runs(store, "base", "cand"))
+        policy = parse_policy(POLICY)
+        evaluate_gate(store, policy, "cand", "base")  # warm
+        gate_s, gate = timed("evaluate_gate", lambda: evaluate_gate(store, policy, "cand", "base"))
     slices = {c.label for c in result.comparisons if c.slice}
     found = [c.label for c in result.regressions if c.slice]
     save(
@@ -111,6 +126,9 @@ def main(n: int = 100_000) -> None:
             "compare_runs_s": round(cmp_s, 2),
             "ratio_vs_bare_counts": round(cmp_s / bare_s, 1),
             "regressed_slices_found": sorted(set(found)),
+            "gate_rules": len(POLICY["rules"]),
+            "gate_s": round(gate_s, 2),
+            "gate_outcome": gate.outcome,
         },
     )
 

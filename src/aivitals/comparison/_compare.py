@@ -4,14 +4,16 @@ Records are aligned by (dataset name, case id, repeat) in DuckDB; counts and
 sums come back per scorer and per slice from ``GROUP BY`` queries, and only
 numeric differences (for the Wilcoxon test) and flipped cases travel to
 Python. Pass/fail scorers get McNemar's test and Newcombe's paired interval
-for the difference of pass rates; numeric scorers a t interval of the mean
-paired difference and the Wilcoxon signed-rank test. P-values are corrected
+for the difference of pass rates; numeric scorers a paired bootstrap
+interval of the mean difference (2,000 resamples) and the Wilcoxon
+signed-rank test. P-values are corrected
 across every scorer × slice row (Holm by default).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,6 +30,7 @@ from aivitals.stats import (
     TestResult,
     adjust_pvalues,
     mcnemar,
+    paired_bootstrap_mean_difference,
     paired_proportion_difference,
     wilcoxon_signed_rank,
 )
@@ -76,8 +79,7 @@ GROUP BY ALL ORDER BY ALL
 _NUMERIC = """
 SELECT scorer, {keys}
        count(*) AS n, sum(b_value) AS sb, sum(b_value * b_value) AS ssb,
-       sum(c_value) AS sc, sum(c_value * c_value) AS ssc,
-       sum(c_value - b_value) AS sd, sum((c_value - b_value) ** 2) AS ssd
+       sum(c_value) AS sc, sum(c_value * c_value) AS ssc
 FROM {source}
 WHERE b_value IS NOT NULL AND c_value IS NOT NULL AND NOT list_contains($binary, scorer)
 GROUP BY ALL ORDER BY ALL
@@ -134,14 +136,16 @@ def _binary_row(key: _Key, counts: tuple[int, ...], alpha: float) -> _Row:
 def _numeric_row(
     key: _Key, sums: tuple[Any, ...], differences: np.ndarray[Any, Any], alpha: float
 ) -> _Row:
-    n, sb, ssb, sc, ssc, sd, ssd = sums
+    n, sb, ssb, sc, ssc = sums
     n = int(n)
     return _Row(
         *key,
         "mean",
         MeanStats(n, float(sb), float(ssb)).estimate(alpha),
         MeanStats(n, float(sc), float(ssc)).estimate(alpha),
-        MeanStats(n, float(sd), float(ssd)).estimate(alpha),
+        # Pairs resampled whole (BCa for small slices; see aivitals.stats
+        # for the equivalent cheaper paths it takes on large ones).
+        paired_bootstrap_mean_difference(np.zeros_like(differences), differences, alpha=alpha),
         wilcoxon_signed_rank(differences.tolist()),
     )
 
@@ -194,7 +198,7 @@ def _collect(query: _Query, alpha: float) -> list[_Row]:
         differences = query.differences(sliced=sliced)
         start = 0
         for record in numeric:
-            sums = record[len(record) - 7 :]
+            sums = record[len(record) - 5 :]
             stop = start + int(sums[0])
             rows.append(_numeric_row(_key(record, sliced), sums, differences[start:stop], alpha))
             start = stop
@@ -238,6 +242,7 @@ def compare_runs(
     adjustment: Literal["holm", "fdr_bh"] = "holm",
     min_n: int = 10,
     max_flips: int = 200,
+    scorers: Sequence[str] | None = None,
 ) -> Comparison:
     """Compare a candidate run with a base run, pair by pair.
 
@@ -251,6 +256,8 @@ def compare_runs(
         adjustment: ``holm`` (family-wise) or ``fdr_bh`` (false discovery).
         min_n: Rows with fewer pairs are ``inconclusive``.
         max_flips: At most this many flipped cases are returned.
+        scorers: Compare only these scorers (by their names in the runs);
+            the multiple-testing family is then their rows only.
 
     Raises:
         LineageError: The runs measured different things and
@@ -268,10 +275,12 @@ def compare_runs(
         both = {s["name"] for s in base_row["manifest"]["scorers"]} & {
             s["name"] for s in cand_row["manifest"]["scorers"]
         }
-        scorers = sorted(both)
+        compared = sorted(both)
     else:
-        scorers = same
-    store.con.execute(_CREATE_PAIRS, {"base": base_id, "cand": cand_id, "scorers": scorers})
+        compared = same
+    if scorers is not None:
+        compared = [s for s in compared if s in set(scorers)]
+    store.con.execute(_CREATE_PAIRS, {"base": base_id, "cand": cand_id, "scorers": compared})
     try:
         binary = [
             r[0]

@@ -479,6 +479,8 @@ def evaluate_gate(
                 adjustment=policy.adjustment,
                 min_n=policy.min_n,
                 max_flips=flips,
+                # The family corrected for is the scorers the policy judges.
+                scorers=sorted({r.scorer for r in policy.rules}),
             )
             for alpha in sorted(alphas or {policy.alpha})
         }
