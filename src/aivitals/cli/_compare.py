@@ -21,7 +21,32 @@ from aivitals.comparison import (
 )
 from aivitals.store import Store
 
-__all__: list[str] = []
+__all__ = [
+    "AdjustOption",
+    "AllowMismatchOption",
+    "AlphaOption",
+    "MinNOption",
+    "adjustment_method",
+    "print_comparison",
+]
+
+# Options every command that compares runs takes (compare, report).
+AllowMismatchOption = Annotated[
+    bool, typer.Option("--allow-mismatch", help="Compare despite dataset or scorer differences.")
+]
+AlphaOption = Annotated[float, typer.Option(help="Significance level.", min=0.0001, max=0.5)]
+AdjustOption = Annotated[str, typer.Option(help="Multiple-comparison correction: holm or fdr_bh.")]
+MinNOption = Annotated[int, typer.Option(help="Fewer pairs than this: inconclusive.", min=1)]
+
+
+def adjustment_method(adjust: str) -> Literal["holm", "fdr_bh"]:
+    """Validate ``--adjust``."""
+    if adjust == "holm":
+        return "holm"
+    if adjust == "fdr_bh":
+        return "fdr_bh"
+    raise typer.BadParameter("use holm or fdr_bh", param_hint="--adjust")
+
 
 _STYLE = {
     "regressed": "bold red",
@@ -85,24 +110,17 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False) -> None:
 def compare(
     base: Annotated[str, typer.Argument(help="Base run (id, prefix or 'latest').")],
     candidate: Annotated[str, typer.Argument(help="Candidate run.")],
-    allow_mismatch: Annotated[
-        bool,
-        typer.Option("--allow-mismatch", help="Compare despite dataset or scorer differences."),
-    ] = False,
-    alpha: Annotated[float, typer.Option(help="Significance level.", min=0.0001, max=0.5)] = 0.05,
-    adjust: Annotated[
-        str, typer.Option(help="Multiple-comparison correction: holm or fdr_bh.")
-    ] = "holm",
-    min_n: Annotated[int, typer.Option(help="Fewer pairs than this: inconclusive.", min=1)] = 10,
+    allow_mismatch: AllowMismatchOption = False,
+    alpha: AlphaOption = 0.05,
+    adjust: AdjustOption = "holm",
+    min_n: MinNOption = 10,
     show_all: Annotated[bool, typer.Option("--all", help="Show every slice.")] = False,
     md: Annotated[Path | None, typer.Option("--md", help="Write a Markdown comment here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     store: StoreOption = None,
 ) -> None:
     """Compare CANDIDATE with BASE: paired tests per scorer and slice, corrected."""
-    if adjust not in ("holm", "fdr_bh"):
-        raise typer.BadParameter("use holm or fdr_bh", param_hint="--adjust")
-    method: Literal["holm", "fdr_bh"] = "holm" if adjust == "holm" else "fdr_bh"
+    method = adjustment_method(adjust)
     with Store(store) as opened:
         result = compare_runs(
             opened,

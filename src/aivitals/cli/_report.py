@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
 from aivitals.cli._app import StoreOption, app
+from aivitals.cli._compare import (
+    AdjustOption,
+    AllowMismatchOption,
+    AlphaOption,
+    MinNOption,
+    adjustment_method,
+)
 from aivitals.cli._render import console
 from aivitals.comparison import compare_runs
 from aivitals.report import MAX_TABLE_ROWS, render_comparison_report, render_run_report
@@ -30,21 +37,14 @@ def report(
             help="HTML file to write (default report-RUN.html or report-BASE-vs-CAND.html).",
         ),
     ] = None,
-    allow_mismatch: Annotated[
-        bool,
-        typer.Option("--allow-mismatch", help="Compare despite dataset or scorer differences."),
-    ] = False,
-    alpha: Annotated[float, typer.Option(help="Significance level.", min=0.0001, max=0.5)] = 0.05,
-    adjust: Annotated[
-        str, typer.Option(help="Multiple-comparison correction: holm or fdr_bh.")
-    ] = "holm",
-    min_n: Annotated[int, typer.Option(help="Fewer pairs than this: inconclusive.", min=1)] = 10,
+    allow_mismatch: AllowMismatchOption = False,
+    alpha: AlphaOption = 0.05,
+    adjust: AdjustOption = "holm",
+    min_n: MinNOption = 10,
     store: StoreOption = None,
 ) -> None:
     """Write one HTML file that opens offline: a run's report, or BASE vs CAND."""
-    if adjust not in ("holm", "fdr_bh"):
-        raise typer.BadParameter("use holm or fdr_bh", param_hint="--adjust")
-    method: Literal["holm", "fdr_bh"] = "holm" if adjust == "holm" else "fdr_bh"
+    method = adjustment_method(adjust)
     with Store(store) as opened:
         if candidate is None:
             run_id = resolve_run_id(opened, run)

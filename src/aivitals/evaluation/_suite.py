@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aivitals.errors import ConfigError, InputError, Problem
-from aivitals.io import FieldMapping, parse_yaml
+from aivitals.io import FieldMapping, parse_yaml, validation_problems
 from aivitals.model import content_hash
 
 __all__ = ["DatasetSpec", "RetrySpec", "ScorerEntry", "Suite", "load_suite", "parse_suite"]
@@ -146,26 +146,6 @@ class Suite(_Strict):
         return content_hash(self.model_dump(mode="json"), length=12)
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """Follow ``loc`` into a composed YAML tree; the deepest line found."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            pair = next(((k, v) for k, v in node.value if k.value == part), None)
-            if pair is None:
-                break
-            # The key's line: where a person looks for ``key:``.
-            line, node = pair[0].start_mark.line + 1, pair[1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
 def parse_suite(
     data: Mapping[str, Any], *, file: str = "<suite>", node: yaml.Node | None = None
 ) -> Suite:
@@ -177,15 +157,14 @@ def parse_suite(
     try:
         return Suite.model_validate(dict(data))
     except ValidationError as exc:
-        problems = []
-        singular = "dataset" in data
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-            if singular and loc[:2] == ("datasets", 0):
-                loc = ("dataset", *loc[2:])  # name the key the user wrote
-            field = ".".join(map(str, loc)) or None
-            problems.append(Problem(err["msg"], file=file, line=_line_of(node, loc), field=field))
-        raise ConfigError(problems) from None
+
+        def as_written(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+            # Name the key the user wrote: ``dataset:`` becomes datasets[0].
+            if "dataset" in data and loc[:2] == ("datasets", 0):
+                return ("dataset", *loc[2:])
+            return loc
+
+        raise ConfigError(validation_problems(exc, file, node, as_written)) from None
 
 
 def load_suite(path: str | os.PathLike[str]) -> Suite:

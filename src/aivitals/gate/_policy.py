@@ -24,8 +24,7 @@ from pydantic import (
 )
 
 from aivitals.errors import ConfigError, InputError, Problem
-from aivitals.evaluation._suite import _line_of
-from aivitals.io import parse_yaml
+from aivitals.io import line_of, parse_yaml, validation_problems
 
 __all__ = [
     "CriticalCheck",
@@ -242,12 +241,12 @@ class Policy(_Strict):
 
     def rule_line(self, index: int) -> int | None:
         """Line of rule ``index`` in the policy file, if known."""
-        return _line_of(self._node, ("rules", index)) if self._node is not None else None
+        return line_of(self._node, ("rules", index)) if self._node is not None else None
 
     def problem(self, index: int, field: str, message: str) -> Problem:
         """A problem located at rule ``index``'s ``field`` in the policy file."""
         loc: tuple[int | str, ...] = ("rules", index, *field.split("."))
-        line = _line_of(self._node, loc) if self._node is not None else None
+        line = line_of(self._node, loc) if self._node is not None else None
         return Problem(message, file=self._file, line=line, field=".".join(map(str, loc)))
 
 
@@ -259,7 +258,7 @@ def _duplicate_ids(policy: Policy, file: str, node: yaml.Node | None) -> list[Pr
         if rid in seen:
             loc = ("rules", i, "id")
             message = f"rule id '{rid}' is used twice; ids name the JUnit test cases"
-            problems.append(Problem(message, file, _line_of(node, loc), f"rules.{i}.id"))
+            problems.append(Problem(message, file, line_of(node, loc), f"rules.{i}.id"))
         seen.add(rid)
     return problems
 
@@ -275,13 +274,7 @@ def parse_policy(
     try:
         policy = Policy.model_validate(dict(data))
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-            field = ".".join(map(str, loc)) or None
-            message = err["msg"].removeprefix("Value error, ")
-            problems.append(Problem(message, file=file, line=_line_of(node, loc), field=field))
-        raise ConfigError(problems) from None
+        raise ConfigError(validation_problems(exc, file, node)) from None
     duplicates = _duplicate_ids(policy, file, node)
     if duplicates:
         raise ConfigError(duplicates)

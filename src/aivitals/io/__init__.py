@@ -2,6 +2,14 @@
 
 from aivitals.io._datasets import FieldMapping, load_dataset
 from aivitals.io._readers import FORMATS, detect_format
-from aivitals.io._yaml import parse_yaml
+from aivitals.io._yaml import line_of, parse_yaml, validation_problems
 
-__all__ = ["FORMATS", "FieldMapping", "detect_format", "load_dataset", "parse_yaml"]
+__all__ = [
+    "FORMATS",
+    "FieldMapping",
+    "detect_format",
+    "line_of",
+    "load_dataset",
+    "parse_yaml",
+    "validation_problems",
+]

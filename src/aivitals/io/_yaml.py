@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from aivitals.errors import InputError, Problem
 
-__all__ = ["parse_yaml"]
+__all__ = ["line_of", "parse_yaml", "validation_problems"]
 
 
 def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
@@ -26,3 +28,49 @@ def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise InputError(Problem(f"invalid YAML: {exc}", file=file, line=line)) from None
+
+
+def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """Follow ``loc`` into a composed YAML tree; the deepest line found."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                break
+            # The key's line: where a person looks for ``key:``.
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def validation_problems(
+    exc: ValidationError,
+    file: str,
+    node: yaml.Node | None,
+    rename: Callable[[tuple[int | str, ...]], tuple[int | str, ...]] | None = None,
+) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, located by line and dotted field.
+
+    Args:
+        exc: The validation error of a config model.
+        file: The config file, for messages.
+        node: Its composed YAML tree (from :func:`parse_yaml`), if any.
+        rename: Maps an error location to the keys as the user wrote them.
+    """
+    problems = []
+    for err in exc.errors():
+        # Union members appear as "function-after[...]" parts: not keys.
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        if rename is not None:
+            loc = rename(loc)
+        field = ".".join(map(str, loc)) or None
+        message = err["msg"].removeprefix("Value error, ")
+        problems.append(Problem(message, file=file, line=line_of(node, loc), field=field))
+    return problems
