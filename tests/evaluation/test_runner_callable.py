@@ -131,3 +131,32 @@ def test_stored_dataset_can_be_named_instead_of_a_file(
     name = first.manifest["datasets"][0]["name"]
     again = evaluate(suite(tmp_path, dataset={"name": name}), store=store)
     assert again.manifest["datasets"][0]["version"] == first.manifest["datasets"][0]["version"]
+
+
+def test_repeats_make_intervals_cluster_robust(
+    tmp_path: Path, store: Store, bot_module: str
+) -> None:
+    import numpy as np
+    import statsmodels.api as sm
+
+    run = evaluate(suite(tmp_path, repeats=3), store=store)
+    exact = next(s for s in run.summary.scorers if s.scorer == "exact_match")
+    assert exact.estimate.method == "cluster-robust t (CR1)"
+    # Deterministic answers: each case's three repeats agree, so the cluster
+    # interval must match statsmodels' CR1 fit on the per-record verdicts.
+    rows = store.query(
+        "SELECT r.case_id, s.passed FROM scores s JOIN records r USING (record_id) "
+        "WHERE s.run_id = ? AND s.scorer = 'exact_match' ORDER BY r.case_id",
+        [run.id],
+    )
+    y = np.array([float(r["passed"]) for r in rows])
+    groups = np.unique([r["case_id"] for r in rows], return_inverse=True)[1]
+    fit = sm.OLS(y, np.ones_like(y)).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
+    low, high = fit.conf_int(alpha=0.05)[0]
+    assert exact.estimate.n == 12
+    assert exact.estimate.value == pytest.approx(fit.params[0])
+    # A pass rate's interval is clipped to [0, 1]; within it, statsmodels' bounds.
+    assert exact.estimate.ci_low == pytest.approx(max(0.0, low))
+    assert exact.estimate.ci_high == pytest.approx(min(1.0, high))

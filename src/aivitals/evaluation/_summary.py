@@ -3,15 +3,15 @@
 Aggregation happens in SQL (sufficient statistics by ``GROUP BY``); Python
 only turns those into estimates. A scorer that gives pass/fail verdicts is
 summarised by its pass rate (Wilson interval), a purely numeric one by its
-mean (t interval).
+mean (t interval); with repeats, by a cluster-robust interval over cases.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from aivitals.stats import Estimate, MeanStats, ProportionStats
+from aivitals.stats import Estimate, MeanStats, ProportionStats, clustered_mean
 from aivitals.store import Store
 
 __all__ = ["RunSummary", "ScorerSummary", "SliceSummary", "summarize_run"]
@@ -140,8 +140,59 @@ def _headline(
     return "mean", MeanStats(n_value, s, ss).estimate()
 
 
+# Per-record verdicts (or values) with their case as cluster, overall and by
+# slice, sorted so that each (scorer, tag, value) group is contiguous.
+_CLUSTER_ROWS = """
+WITH obs AS (
+    SELECT s.scorer, r.dataset || chr(31) || r.case_id AS cluster, r.tags,
+           CASE WHEN bool_or(s.passed IS NOT NULL) OVER (PARTITION BY s.scorer)
+                THEN s.passed::DOUBLE ELSE s.value END AS y
+    FROM scores s JOIN records r USING (record_id)
+    WHERE s.run_id = $run
+)
+SELECT scorer, '' AS tag, '' AS tag_value, cluster, y FROM obs WHERE y IS NOT NULL
+UNION ALL
+SELECT scorer, k.key, tags[k.key], cluster, y
+FROM obs, unnest(map_keys(tags)) AS k(key) WHERE y IS NOT NULL
+ORDER BY scorer, tag, tag_value
+"""
+
+
+def _clustered(store: Store, run_id: str) -> dict[tuple[str, str, str], Estimate]:
+    """Cluster-robust headline estimates, a case's repeats being one cluster.
+
+    Repeats of a case are not independent observations; treating them as
+    such would give intervals that are too narrow.
+    """
+    import numpy as np  # noqa: PLC0415 - only runs with repeats need it
+
+    data = store.con.execute(_CLUSTER_ROWS, {"run": run_id}).fetchnumpy()
+    keys = np.char.add(
+        np.char.add(data["scorer"].astype(str), "\x1f"),
+        np.char.add(np.char.add(data["tag"].astype(str), "\x1f"), data["tag_value"].astype(str)),
+    )
+    out: dict[tuple[str, str, str], Estimate] = {}
+    if len(keys) == 0:
+        return out
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    for start, stop in zip(starts, [*starts[1:], len(keys)], strict=True):
+        scorer, tag, value = str(keys[start]).split("\x1f")
+        y = data["y"][start:stop].astype(float)
+        est = clustered_mean(y, data["cluster"][start:stop].astype(str))
+        if est.ci_low is not None and est.ci_high is not None and np.isin(y, (0.0, 1.0)).all():
+            # A rate cannot leave [0, 1], whatever a few clusters suggest.
+            est = replace(est, ci_low=max(0.0, est.ci_low), ci_high=min(1.0, est.ci_high))
+        out[(scorer, tag, value)] = est
+    return out
+
+
 def summarize_run(store: Store, run_id: str) -> RunSummary:
-    """Compute a stored run's summary from the store."""
+    """Compute a stored run's summary from the store.
+
+    When a run has repeats, the headline intervals are cluster-robust (each
+    case's repeats form one cluster); otherwise Wilson (pass rates) and t
+    (means).
+    """
     params = {"run": run_id}
     head = store.one("SELECT name, status FROM runs WHERE run_id = $run", params)
     if head is None:
@@ -150,11 +201,14 @@ def summarize_run(store: Store, run_id: str) -> RunSummary:
     if stats is None:  # an aggregate always returns a row; this is for the type checker
         raise LookupError(run_id)
     n, errors, hits, n_lat, s_lat, ss_lat, cost = stats
+    repeats = store.one("SELECT max(repeat) FROM records WHERE run_id = $run", params)
+    clustered = _clustered(store, run_id) if repeats and (repeats[0] or 0) > 0 else {}
     scorers = []
     for name, n_passed, passes, n_value, s, ss, missing in store.con.execute(
         _SCORER_STATS, params
     ).fetchall():
         metric, estimate = _headline(n_passed, passes, n_value, s, ss)
+        estimate = clustered.get((name, "", ""), estimate)
         mean = MeanStats(n_value, s, ss).estimate()
         scorers.append(ScorerSummary(name, metric, estimate, mean, missing))
     slices = []
@@ -162,6 +216,7 @@ def summarize_run(store: Store, run_id: str) -> RunSummary:
         _SLICE_STATS, params
     ).fetchall():
         metric, estimate = _headline(n_passed, passes, n_value, s, ss)
+        estimate = clustered.get((name, tag, value), estimate)
         slices.append(SliceSummary(name, tag, value, metric, estimate))
     return RunSummary(
         run_id=run_id,
