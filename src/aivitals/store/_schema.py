@@ -115,5 +115,19 @@ CREATE TABLE alerts (
 );
 """
 
+# Production telemetry: who and which trace an interaction belongs to, the
+# raw attributes it arrived with, and unique ids so repeated ingest of the
+# same interaction or event is a no-op (ON CONFLICT DO NOTHING).
+_V2 = """
+ALTER TABLE records ADD COLUMN user_id VARCHAR;
+ALTER TABLE records ADD COLUMN trace_id VARCHAR;
+ALTER TABLE records ADD COLUMN span_id VARCHAR;
+ALTER TABLE records ADD COLUMN attributes JSON;
+CREATE UNIQUE INDEX records_record_id ON records (record_id);
+ALTER TABLE events ADD COLUMN source VARCHAR;
+CREATE INDEX records_source_ts ON records (source, ts);
+CREATE INDEX events_session ON events (session_id);
+"""
+
 #: (version, SQL) pairs, applied in order.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1),)
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
