@@ -16,9 +16,8 @@ from aivitals.comparison import (
     MetricComparison,
     compare_runs,
     comparison_markdown,
-    format_estimate,
-    format_p,
 )
+from aivitals.comparison._markdown import number_cells
 from aivitals.store import Store
 
 __all__ = [
@@ -61,18 +60,8 @@ def _table(title: str, rows: list[MetricComparison]) -> Table:
     for col in ("scorer", "slice", "base", "candidate", "Δ", "p (test)", "adj. p", "n", "verdict"):
         table.add_column(col, justify="left" if col in ("scorer", "slice", "verdict") else "right")
     for c in rows:
-        pct = c.metric == "pass_rate"
-        table.add_row(
-            Text(c.scorer),
-            Text(c.label),
-            format_estimate(c.base, percent=pct),
-            format_estimate(c.candidate, percent=pct),
-            format_estimate(c.delta, percent=pct, signed=True),
-            f"{format_p(c.test.p_value)} ({c.test.test})",
-            format_p(c.p_adjusted),
-            str(c.test.n),
-            Text(c.verdict.replace("_", " "), style=_STYLE[c.verdict]),
-        )
+        verdict = Text(c.verdict.replace("_", " "), style=_STYLE[c.verdict])
+        table.add_row(Text(c.scorer), Text(c.label), *number_cells(c), verdict)
     return table
 
 

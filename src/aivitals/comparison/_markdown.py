@@ -12,7 +12,13 @@ import re
 from aivitals.comparison._model import Comparison, MetricComparison
 from aivitals.stats import Estimate
 
-__all__ = ["comparison_markdown", "escape_markdown", "format_estimate", "format_p"]
+__all__ = [
+    "comparison_markdown",
+    "escape_markdown",
+    "format_estimate",
+    "format_p",
+    "number_cells",
+]
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
@@ -58,17 +64,24 @@ _ICON = {
 }
 
 
-def _row(c: MetricComparison) -> str:
+def number_cells(c: MetricComparison) -> list[str]:
+    """Base, candidate, delta, p (test), adjusted p and n of a row, as text."""
     pct = c.metric == "pass_rate"
-    cells = [
-        escape_markdown(c.scorer),
-        escape_markdown(c.label),
+    return [
         format_estimate(c.base, percent=pct),
         format_estimate(c.candidate, percent=pct),
         format_estimate(c.delta, percent=pct, signed=True),
         f"{format_p(c.test.p_value)} ({c.test.test})",
         format_p(c.p_adjusted),
         str(c.test.n),
+    ]
+
+
+def _row(c: MetricComparison) -> str:
+    cells = [
+        escape_markdown(c.scorer),
+        escape_markdown(c.label),
+        *number_cells(c),
         _ICON[c.verdict],
     ]
     return "| " + " | ".join(cells) + " |"
