@@ -10,14 +10,14 @@ import pytest
 from aivitals.comparison import Comparison, Lineage, MetricComparison
 from aivitals.report._charts import Scale, forest_charts, histogram_chart, select_comparisons
 from aivitals.report._data import Cell, Histogram
-from aivitals.report._format import (
+from aivitals.stats import Estimate, TestResult
+from aivitals.stats._format import (
     fmt_delta,
     fmt_delta_interval,
     fmt_interval,
     fmt_pvalue,
     fmt_value,
 )
-from aivitals.stats import Estimate, TestResult
 
 
 def est(value: float | None, low: float | None, high: float | None, reason: str | None = None):

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aivitals.evaluation import RunSummary
-from aivitals.stats import Estimate
+from aivitals.stats import Estimate, fmt_interval, fmt_value
 
 __all__ = ["console", "err_console", "fmt_estimate", "print_json", "print_rows", "print_summary"]
 
@@ -31,19 +31,9 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
-def _num(value: float | None, percent: bool) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.1%}" if percent else f"{value:.3g}"
-
-
 def fmt_estimate(est: Estimate, *, percent: bool) -> tuple[str, str]:
-    """The value and its ``[low, high]`` interval as text."""
-    if est.ci_low is None or est.ci_high is None:
-        interval = est.reason or ""
-    else:
-        interval = f"[{_num(est.ci_low, percent)}, {_num(est.ci_high, percent)}]"
-    return _num(est.value, percent), interval
+    """The value and its ``[low, high]`` interval (or reason), as two cells."""
+    return fmt_value(est.value, percent), fmt_interval(est, percent)
 
 
 def print_summary(

@@ -11,8 +11,6 @@ from aivitals.comparison._flaky import (
 from aivitals.comparison._markdown import (
     comparison_markdown,
     escape_markdown,
-    format_estimate,
-    format_p,
 )
 from aivitals.comparison._model import Comparison, Flip, Lineage, MetricComparison, Verdict
 from aivitals.comparison._plan import Plan, PlanRow, plan_rate, plan_run
@@ -32,8 +30,6 @@ __all__ = [
     "comparison_markdown",
     "escape_markdown",
     "flaky_cases",
-    "format_estimate",
-    "format_p",
     "plan_rate",
     "plan_run",
     "select_runs",

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 
 from aivitals.comparison._model import Comparison, MetricComparison
-from aivitals.stats import Estimate
+from aivitals.stats import fmt_estimate, fmt_pvalue
 
 __all__ = [
     "comparison_markdown",
     "escape_markdown",
-    "format_estimate",
-    "format_p",
     "number_cells",
 ]
 
@@ -34,28 +32,6 @@ def escape_markdown(text: str | None, *, limit: int = 200) -> str:
     return _SPECIAL.sub(r"\\\1", flat)
 
 
-def format_estimate(est: Estimate, *, percent: bool, signed: bool = False) -> str:
-    """``87.7% [84.8%, 90.1%]`` (or plain numbers for means)."""
-
-    def num(x: float | None) -> str:
-        if x is None:
-            return "–"
-        if percent:
-            return f"{x * 100:+.1f} pts" if signed else f"{x:.1%}"
-        return f"{x:+.3g}" if signed else f"{x:.3g}"
-
-    if est.ci_low is None or est.ci_high is None:
-        return f"{num(est.value)} ({est.reason})" if est.reason else num(est.value)
-    return f"{num(est.value)} [{num(est.ci_low)}, {num(est.ci_high)}]"
-
-
-def format_p(p: float | None) -> str:
-    """A p-value as people read it."""
-    if p is None:
-        return "–"
-    return "<0.0001" if p < 0.0001 else f"{p:.4f}"
-
-
 _ICON = {
     "regressed": "🔴 regressed",
     "improved": "🟢 improved",
@@ -68,11 +44,11 @@ def number_cells(c: MetricComparison) -> list[str]:
     """Base, candidate, delta, p (test), adjusted p and n of a row, as text."""
     pct = c.metric == "pass_rate"
     return [
-        format_estimate(c.base, percent=pct),
-        format_estimate(c.candidate, percent=pct),
-        format_estimate(c.delta, percent=pct, signed=True),
-        f"{format_p(c.test.p_value)} ({c.test.test})",
-        format_p(c.p_adjusted),
+        fmt_estimate(c.base, pct),
+        fmt_estimate(c.candidate, pct),
+        fmt_estimate(c.delta, pct, delta=True),
+        f"{fmt_pvalue(c.test.p_value)} ({c.test.test})",
+        fmt_pvalue(c.p_adjusted),
         str(c.test.n),
     ]
 

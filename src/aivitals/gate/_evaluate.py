@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from aivitals.comparison import Comparison, MetricComparison, compare_runs, format_p
+from aivitals.comparison import Comparison, MetricComparison, compare_runs
 from aivitals.errors import ConfigError
 from aivitals.evaluation import RunSummary, summarize_run
 from aivitals.gate._policy import MinCheck, Policy, RegressionCheck, Rule, RuleKind
@@ -31,7 +31,7 @@ from aivitals.gate._result import (
     fmt_p,
     scope_label,
 )
-from aivitals.stats import Estimate
+from aivitals.stats import Estimate, fmt_pvalue
 from aivitals.store import Store, get_run, resolve_run_id
 
 __all__ = ["apply_policy", "evaluate_gate"]
@@ -208,7 +208,7 @@ def _comparison_head(c: MetricComparison, adjustment: str, level: float) -> str:
         f"{where}: {fmt_estimate(c.candidate, pct)} vs baseline {fmt_estimate(c.base, pct)} "
         f"on {c.test.n} pairs; Δ {delta} "
         f"({level:.0%} intervals), {c.test.test} {fmt_p(c.test.p_value)} "
-        f"({adjustment}-adjusted {format_p(c.p_adjusted)})"
+        f"({adjustment}-adjusted {fmt_pvalue(c.p_adjusted)})"
     )
 
 

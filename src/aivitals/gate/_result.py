@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aivitals.comparison import Flip, format_p
+from aivitals.comparison import Flip
 from aivitals.gate._policy import RuleKind
-from aivitals.stats import Estimate, TestResult
+from aivitals.stats import Estimate, TestResult, fmt_delta, fmt_pvalue, fmt_value
 
 __all__ = ["EXIT_CODES", "GateResult", "Outcome", "RuleOutcome"]
 
@@ -178,16 +178,14 @@ class GateResult:
 
 
 def fmt_num(x: float | None, pct: bool) -> str:
-    if x is None:
-        return "–"
-    return f"{x:.1%}" if pct else f"{x:.3g}"
+    """A value as everywhere else (:func:`aivitals.stats.fmt_value`)."""
+    return fmt_value(x, pct)
 
 
 def fmt_diff(x: float | None, pct: bool) -> str:
     """A difference: ``−2.0 pts`` of a rate, ``-0.02`` of a mean."""
-    if x is None:
-        return "–"
-    return f"{x * 100:+.1f} pts".replace("-", "−") if pct else f"{x:+.3g}".replace("-", "−")
+    # A typographic minus: evidence is read as prose, not parsed.
+    return fmt_delta(x, pct).replace("-", "−")
 
 
 def fmt_estimate(e: Estimate, pct: bool, *, diff: bool = False) -> str:
@@ -204,7 +202,7 @@ def fmt_estimate(e: Estimate, pct: bool, *, diff: bool = False) -> str:
 
 def fmt_p(p: float | None) -> str:
     """``p=0.0123`` or ``p<0.0001``."""
-    text = format_p(p)
+    text = fmt_pvalue(p)
     return f"p{text}" if text.startswith("<") else f"p={text}"
 
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from aivitals.comparison import Comparison, MetricComparison
 from aivitals.evaluation import RunSummary, SliceSummary
 from aivitals.report._data import Histogram
-from aivitals.report._format import fmt_delta, fmt_delta_interval, fmt_value
-from aivitals.stats import Estimate
+from aivitals.stats import Estimate, fmt_delta, fmt_delta_interval, fmt_value
 
 __all__ = [
     "BAR_WIDTH",

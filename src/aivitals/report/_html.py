@@ -22,7 +22,6 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from aivitals.comparison import Comparison
-from aivitals.report import _format
 from aivitals.report._charts import (
     BAR_WIDTH,
     MAX_SLICE_ROWS,
@@ -32,6 +31,7 @@ from aivitals.report._charts import (
     slice_groups,
 )
 from aivitals.report._data import comparison_page, run_page
+from aivitals.stats import _format
 from aivitals.store import Store
 
 __all__ = ["render_comparison_report", "render_run_report"]

@@ -8,6 +8,16 @@ from aivitals.stats._differences import (
 )
 from aivitals.stats._effects import cohens_d_paired, cohens_h
 from aivitals.stats._estimates import Estimate, MeanStats, ProportionStats
+from aivitals.stats._format import (
+    fmt_count,
+    fmt_delta,
+    fmt_delta_interval,
+    fmt_estimate,
+    fmt_interval,
+    fmt_pvalue,
+    fmt_value,
+    precise,
+)
 from aivitals.stats._power import DetectableDrop, SampleSize, mde_proportion, sample_size_for_drop
 from aivitals.stats._resampling import (
     bootstrap_interval,
@@ -31,12 +41,20 @@ __all__ = [
     "clustered_proportion",
     "cohens_d_paired",
     "cohens_h",
+    "fmt_count",
+    "fmt_delta",
+    "fmt_delta_interval",
+    "fmt_estimate",
+    "fmt_interval",
+    "fmt_pvalue",
+    "fmt_value",
     "independent_proportion_difference",
     "mcnemar",
     "mde_proportion",
     "paired_bootstrap_mean_difference",
     "paired_permutation_test",
     "paired_proportion_difference",
+    "precise",
     "quantile_interval",
     "sample_size_for_drop",
     "wilcoxon_signed_rank",

@@ -1,4 +1,4 @@
-"""How numbers read in a report: one place, used as Jinja filters.
+"""How numbers read, in every output: terminal, Markdown, JSON-free text, HTML.
 
 - Proportions (``pass_rate`` estimates, the error rate) are percentages with
   one decimal: ``75.0%``, interval ``[40.9%, 92.9%]``.
@@ -10,24 +10,26 @@
   three significant digits (``+0.0123``).
 - p-values have four decimals; below 0.0001 they read ``<0.0001``.
 
-These follow the terminal tables and the Markdown comment of a comparison,
-so the same run reads the same everywhere.
+The terminal tables, the Markdown comments, the gate's evidence and the HTML
+reports all format through these functions, so a run reads the same
+everywhere.
 - A missing value is an en dash; a missing interval is replaced by the
   estimate's ``reason`` (``all values equal``, ``one observation``...).
 - Counts have thousands separators (``n=10,000``).
 
 Every figure also carries its full-precision value, n and interval method
-in a tooltip (``title``), so nothing is lost to rounding.
+in a report's tooltip (``title``), so nothing is lost to rounding.
 """
 
 from __future__ import annotations
 
-from aivitals.stats import Estimate
+from aivitals.stats._estimates import Estimate
 
 __all__ = [
     "fmt_count",
     "fmt_delta",
     "fmt_delta_interval",
+    "fmt_estimate",
     "fmt_interval",
     "fmt_pvalue",
     "fmt_value",
@@ -70,6 +72,20 @@ def fmt_delta_interval(est: Estimate, percent: bool) -> str:
         return est.reason or ""
     low, high = (fmt_delta(v, percent).removesuffix(" pts") for v in (est.ci_low, est.ci_high))
     return f"[{low}, {high}]" + (" pts" if percent else "")
+
+
+def fmt_estimate(est: Estimate, percent: bool, *, delta: bool = False) -> str:
+    """``87.7% [84.8%, 90.1%]``; for a delta ``-18.2 pts [-26.1, -10.3] pts``.
+
+    A missing interval is replaced by the estimate's reason in parentheses.
+    """
+    head = fmt_delta(est.value, percent) if delta else fmt_value(est.value, percent)
+    interval = fmt_delta_interval(est, percent) if delta else fmt_interval(est, percent)
+    if est.ci_low is None or est.ci_high is None:
+        return f"{head} ({interval})" if interval else head
+    if delta and percent:
+        head = head.removesuffix(" pts")
+    return f"{head} {interval}"
 
 
 def fmt_pvalue(p: float | None) -> str:
