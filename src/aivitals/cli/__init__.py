@@ -10,9 +10,11 @@ from aivitals.cli import (  # noqa: F401  # isort: skip
     _eval,
     _flaky,
     _gate,
+    _ingest,
     _plan,
     _report,
     _runs,
+    _simulate,
 )
 
 __all__ = ["app", "main"]

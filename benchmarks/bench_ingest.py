@@ -1,0 +1,104 @@
+"""File ingest of production interactions: a Parquet file of 1,000,000 rows.
+
+Times :func:`aivitals.telemetry.ingest_file` (read, vectorised checks of
+every field, idempotent insert) against the bare
+``INSERT INTO records SELECT ... FROM read_parquet(...)`` with no checks, on
+fresh stores in the same process. Usage:
+``python -m benchmarks.bench_ingest [N_ROWS]``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aivitals.store import Store
+from aivitals.telemetry import ingest_file
+from benchmarks._common import save
+
+_TAGS = pa.map_(pa.string(), pa.string())
+REPEAT = 2
+
+
+def make_file(path: Path, n: int) -> None:
+    rng = np.random.default_rng(7)
+    start = datetime.now(UTC) - timedelta(days=30)
+    ids = np.arange(n)
+    segments = np.array(["free", "pro", "enterprise"])[ids % 3]
+    channels = np.array(["web", "app", "api", "email"])[ids % 4]
+    tags = pa.MapArray.from_arrays(
+        pa.array(np.arange(0, 2 * n + 1, 2), type=pa.int32()),
+        pa.array(np.tile(["segment", "channel"], n)),
+        pa.array(np.column_stack([segments, channels]).ravel()),
+    )
+    table = pa.table(
+        {
+            "id": pa.array([f"req-{i:09d}" for i in range(n)]),
+            "session_id": pa.array([f"s{i // 4}" for i in range(n)]),
+            "turn": pa.array(ids % 4, type=pa.int32()),
+            "ts": pa.array(start.timestamp() * 1e6 + ids * 2_000_000, type=pa.int64()).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            "system_version": pa.array(np.array(["v1", "v2"])[ids % 2]),
+            "input": pa.array([f"question {i}" for i in range(n)]),
+            "output": pa.array([f"answer {i}" for i in range(n)]),
+            "tags": tags.cast(_TAGS),
+            "latency_ms": pa.array(rng.gamma(2.0, 300.0, n)),
+            "tokens_in": pa.array(rng.integers(10, 2000, n)),
+            "tokens_out": pa.array(rng.integers(10, 800, n)),
+            "cost": pa.array(rng.random(n) / 100),
+        }
+    )
+    pq.write_table(table, path)
+
+
+BARE = """
+INSERT INTO records (record_id, source, session_id, turn, ts, system_version, input, output,
+                     tags, latency_ms, tokens_in, tokens_out, cost)
+SELECT id, 'prod', session_id, turn, ts, system_version, to_json(input), output,
+       tags, latency_ms, tokens_in, tokens_out, cost
+FROM read_parquet(?)
+"""
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "interactions.parquet"
+        make_file(path, n)
+        print(f"{n} interactions, {path.stat().st_size / 1e6:.1f} MB Parquet", flush=True)
+        # Best of REPEAT on fresh stores, alternating, as the machine may be shared.
+        bares, results = [], []
+        for attempt in range(REPEAT):
+            with Store(Path(tmp) / f"bare{attempt}.duckdb") as store:
+                start = time.perf_counter()
+                store.con.execute(BARE, [str(path)])
+                bares.append(time.perf_counter() - start)
+            with Store(Path(tmp) / f"ingest{attempt}.duckdb") as store:
+                results.append(ingest_file(store, path))
+                assert results[-1].accepted == n, results[-1]
+                again = ingest_file(store, path)
+                assert again.duplicates == n, again
+        bare = min(bares)
+        result = min(results, key=lambda r: r.seconds)
+    figures = {
+        "rows": n,
+        "bare_insert_s": round(bare, 3),
+        "bare_insert_rows_per_s": round(n / bare),
+        "ingest_file_s": round(result.seconds, 3),
+        "ingest_file_rows_per_s": round(n / result.seconds),
+        "reingest_all_duplicates_s": round(again.seconds, 3),
+        "overhead_vs_bare": round(result.seconds / bare, 2),
+    }
+    save("ingest", figures)
+
+
+if __name__ == "__main__":
+    main()
