@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_eval_http, bench_scoring
+from benchmarks import bench_compare, bench_eval_http, bench_ingest, bench_scoring
 
 ALL = {
     "eval_http": bench_eval_http.main,
     "eval_http_core": lambda: bench_eval_http.main(scorers="core"),
     "scoring": bench_scoring.main,
+    "compare": bench_compare.main,
+    "ingest": bench_ingest.main,
 }
 
 if __name__ == "__main__":

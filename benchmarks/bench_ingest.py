@@ -68,8 +68,7 @@ FROM read_parquet(?)
 """
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+def main(n: int = 1_000_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "interactions.parquet"
         make_file(path, n)
@@ -101,4 +100,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
