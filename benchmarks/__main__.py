@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_compare, bench_eval_http, bench_ingest, bench_scoring
+from benchmarks import bench_compare, bench_eval_http, bench_ingest, bench_metrics, bench_scoring
 
 ALL = {
     "eval_http": bench_eval_http.main,
@@ -12,6 +12,7 @@ ALL = {
     "scoring": bench_scoring.main,
     "compare": bench_compare.main,
     "ingest": bench_ingest.main,
+    "metrics": bench_metrics.main,
 }
 
 if __name__ == "__main__":

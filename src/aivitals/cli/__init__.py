@@ -11,6 +11,7 @@ from aivitals.cli import (  # noqa: F401  # isort: skip
     _flaky,
     _gate,
     _ingest,
+    _metrics,
     _plan,
     _report,
     _runs,

@@ -74,7 +74,8 @@ def cohens_d_paired(differences: npt.ArrayLike, *, alpha: float = 0.05) -> Estim
         reason = "no pairs" if n == 0 else "one pair"
         return Estimate(None, None, None, n, D_METHOD, reason=reason)
     sd = float(d.std(ddof=1))
-    if sd == 0.0:
+    # Equal values can leave a rounding-sized sd; compare them, not the sd.
+    if d.min() == d.max():
         return Estimate(None, None, None, n, D_METHOD, reason="all differences equal")
     from scipy.stats import norm  # noqa: PLC0415 - scipy.stats costs ~0.5 s to import
 
