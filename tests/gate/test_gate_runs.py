@@ -135,7 +135,7 @@ def test_cli_fails_the_build_with_junit_and_markdown(gate_runs: GateRuns, tmp_pa
     assert sum(c.find("failure") is not None for c in cases) == 2
     comment = md.read_text(encoding="utf-8")
     assert comment.startswith("### ❌ aivitals gate: **FAIL** — release gate")
-    assert "non\\-inferiority margin 10\\.0 pts not met" in comment
+    assert "non-inferiority margin 10.0 pts not met" in comment
     assert "| c50 | voice question 50 | answer 50 | answer 50 |" in comment
     assert "&lt;script&gt;" in comment and "<script>" not in comment
 

@@ -18,7 +18,9 @@ __all__ = [
     "number_cells",
 ]
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+# Inside a table cell only these change meaning: code spans, emphasis, links,
+# the cell separator and strikethrough. ``<`` and ``>`` become entities.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
 
 
 def escape_markdown(text: str | None, *, limit: int = 200) -> str:
