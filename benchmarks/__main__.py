@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_compare, bench_eval_http, bench_ingest, bench_metrics, bench_scoring
+from benchmarks import (
+    bench_compare,
+    bench_eval_http,
+    bench_ingest,
+    bench_metrics,
+    bench_scoring,
+    bench_serve,
+)
 
 ALL = {
     "eval_http": bench_eval_http.main,
@@ -13,6 +20,7 @@ ALL = {
     "compare": bench_compare.main,
     "ingest": bench_ingest.main,
     "metrics": bench_metrics.main,
+    "serve": bench_serve.main,
 }
 
 if __name__ == "__main__":
