@@ -15,6 +15,7 @@ from aivitals.cli import (  # noqa: F401  # isort: skip
     _plan,
     _report,
     _runs,
+    _score,
     _serve,
     _simulate,
 )
