@@ -160,3 +160,23 @@ def test_repeats_make_intervals_cluster_robust(
     # A pass rate's interval is clipped to [0, 1]; within it, statsmodels' bounds.
     assert exact.estimate.ci_low == pytest.approx(max(0.0, low))
     assert exact.estimate.ci_high == pytest.approx(min(1.0, high))
+
+
+def test_a_scorer_that_raises_gives_missing_scores_not_a_failed_run(
+    tmp_path: Path, store: Store, bot_module: str
+) -> None:
+    (tmp_path / "badscorer.py").write_text(
+        "from aivitals import Score\n"
+        "def picky(record):\n"
+        "    if 'refund' in record.input_text:\n"
+        "        raise ValueError('cannot judge refunds')\n"
+        "    return Score(1.0, passed=True)\n",
+        encoding="utf-8",
+    )
+    run = evaluate(suite(tmp_path, scorers=["badscorer:picky"]), store=store)
+    assert run.status == "completed"
+    rows = store.query(
+        "SELECT value, explanation FROM scores WHERE run_id = ? AND value IS NULL", [run.id]
+    )
+    assert len(rows) == 2
+    assert rows[0]["explanation"] == "scorer failed: ValueError: cannot judge refunds"

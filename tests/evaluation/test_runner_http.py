@@ -87,8 +87,22 @@ def test_ctrl_c_then_resume_makes_no_repeated_calls(
     suite = write_suite(tmp_path, server.base_url, n, concurrency=2)
     env = {**os.environ, "TEST_KEY": "sk-test-secret", "VITALS_STORE": str(tmp_path / "s.duckdb")}
     command = [sys.executable, "-m", "aivitals", "eval", "run", str(suite)]
+    # A shell running the suite in the background leaves SIGINT ignored, and
+    # children inherit that; Ctrl-C is what this test is about, so the child
+    # puts Python's own handler back before running the command.
+    interruptible = [
+        sys.executable,
+        "-c",
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv = ['vitals', *sys.argv[1:]]; runpy.run_module('aivitals', run_name='__main__')",
+        *command[3:],
+    ]
     first = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        interruptible,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 60
     while server.count() < 12 and time.monotonic() < deadline:

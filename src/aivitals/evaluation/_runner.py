@@ -25,7 +25,7 @@ from aivitals.evaluation._manifest import git_state, package_versions
 from aivitals.evaluation._suite import Suite
 from aivitals.evaluation._summary import RunSummary, summarize_run
 from aivitals.io import load_dataset
-from aivitals.model import Case, Dataset, Record, Score, canonical_json, content_hash
+from aivitals.model import Case, Dataset, Record, canonical_json, content_hash
 from aivitals.scorers import Scorer, create_scorer
 from aivitals.store import (
     CacheEntry,
@@ -183,10 +183,7 @@ class _Execution:
         self.records.append(record)
         if error is None:
             for name, scorer, version, spec_hash in self.scorers:
-                try:
-                    score = await scorer(record)
-                except Exception as exc:  # a scorer bug must not sink the run
-                    score = Score.missing(f"scorer failed: {type(exc).__name__}: {exc}")
+                score = await scorer.judge(record)
                 self.scores.append(record.id, name, version, spec_hash, score)
         if self.progress is not None:
             self.progress(len(self.records), self.total)

@@ -84,13 +84,7 @@ def _record(row: tuple[Any, ...]) -> Record:
 
 
 async def _score_all(scorer: Scorer, records: list[Record]) -> list[Score]:
-    scores = []
-    for record in records:
-        try:
-            scores.append(await scorer(record))
-        except Exception as exc:  # a scorer bug must not lose the other scores
-            scores.append(Score.missing(f"scorer failed: {type(exc).__name__}: {exc}"))
-    return scores
+    return [await scorer.judge(record) for record in records]
 
 
 def score_production(

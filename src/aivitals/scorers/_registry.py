@@ -77,6 +77,17 @@ class Scorer:
         """Return a copy whose ``passed`` comes from ``value >= threshold``."""
         return replace(self, spec=replace(self.spec, threshold=threshold))
 
+    async def judge(self, record: Record) -> Score:
+        """Score one record; a scorer that raises gives a missing score.
+
+        A bug in one scorer must not sink a run or a batch of online scores,
+        and the exception is kept as the explanation for whoever reads it.
+        """
+        try:
+            return await self(record)
+        except Exception as exc:
+            return Score.missing(f"scorer failed: {type(exc).__name__}: {exc}")
+
     async def __call__(self, record: Record) -> Score:
         """Score one record, applying the threshold if there is one."""
         score = await self.fn(record)
