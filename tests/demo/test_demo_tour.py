@@ -24,6 +24,9 @@ def test_demo_evaluates_both_versions_and_names_the_voice_regression(
     assert "gate FAIL" in gate
     assert "FAIL         channel-non-inferior [channel=voice]" in gate
     assert (tmp_path / ".vitals" / "demo" / "gate.junit.xml").is_file()
+    week = out.split("A week in production")[1]
+    assert "lumen-v2" in week and "channel=voice" in week
+    assert list((tmp_path / ".vitals").glob("sim-*.truth.json"))
     assert (tmp_path / ".vitals" / "vitals.duckdb").is_file()
     assert (tmp_path / ".vitals" / "demo" / "suite_v2.yaml").is_file()
     # The suites the demo wrote are ordinary suites: a re-run hits the cache.

@@ -9,8 +9,9 @@ import typer
 
 from aivitals.cli._app import StoreOption, app
 from aivitals.cli._compare import print_comparison
-from aivitals.cli._render import console, print_summary
+from aivitals.cli._render import console, print_rows, print_summary
 from aivitals.gate import render_text
+from aivitals.stats import Estimate, fmt_estimate
 
 __all__: list[str] = []
 
@@ -39,6 +40,25 @@ def demo(
     print_comparison(tour.comparison)
     console.print("\n[bold]Release gate for v2[/bold]")
     console.print(render_text(tour.gate), markup=False)
+    prod = tour.production
+    console.print(
+        f"\n[bold]A week in production[/bold] (simulated: {prod.n_sessions} sessions, "
+        f"{prod.n_interactions} interactions, {prod.n_events} events). v2 was deployed for "
+        "voice anyway; task completion on voice by day and version:"
+    )
+    rows = [
+        {
+            "day": f"{v.window_start:%a %d %b}" if v.window_start else "",
+            "version": v.slice.get("model_version"),
+            "task completion": fmt_estimate(
+                Estimate(v.value, v.ci_low, v.ci_high, v.n, v.method), True
+            ),
+            "n": v.n,
+        }
+        for v in prod.voice_completion
+    ]
+    print_rows(rows, ("day", "version", "task completion", "n"), title="channel=voice")
+    console.print(f"Incidents and their ground truth: {prod.truth_path}", markup=False)
     console.print(
         f"\nGolden set: {tour.golden}\nSuites: {tour.suites['v1']}, {tour.suites['v2']}\n"
         f"Gate: {tour.gate_files['policy']} -> "
@@ -50,6 +70,8 @@ def demo(
         f"  vitals gate --policy {tour.gate_files['policy']} --run {v2.id} --baseline {v1.id} "
         f"--junit gate.xml --md gate.md\n"
         f"  vitals runs export {v2.id} --format csv\n"
+        f"  vitals metrics task_completion_rate latency_p95 --window 1d "
+        f"--by channel,model_version\n"
         f"  vitals eval run {tour.suites['v2']}   (re-run: every call is a cache hit)",
         markup=False,
     )

@@ -2,7 +2,9 @@
 
 Then compare them pair by pair: v2 fixes email and breaks voice while the
 overall pass rate barely moves, which the per-slice paired tests name; and
-apply a release gate that fails v2 on the voice channel with evidence.
+apply a release gate that fails v2 on the voice channel with evidence; then
+simulate a week of production in which v2 was deployed for voice anyway, and
+read the damage back from the production metrics.
 
 Writes the golden set and two suites into a work directory a new user can
 open and edit, then runs both versions through the ordinary evaluation path
@@ -12,10 +14,12 @@ what a user's own suite would do.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -23,9 +27,11 @@ from aivitals.comparison import Comparison, compare_runs
 from aivitals.demo._golden import write_golden_set
 from aivitals.evaluation import ProgressFn, Run, evaluate
 from aivitals.gate import GateResult, evaluate_gate, load_policy, render_junit, render_markdown
+from aivitals.metrics import MetricValue, compute_metrics
+from aivitals.simulate import default_scenario, simulate, truth_path_for
 from aivitals.store import Store
 
-__all__ = ["GATE_POLICY", "Tour", "run_tour", "suite_for"]
+__all__ = ["GATE_POLICY", "Production", "Tour", "run_tour", "simulate_week", "suite_for"]
 
 _TAGS = ["intent", "intent_group", "channel", "segment"]
 
@@ -97,6 +103,57 @@ class Tour:
     comparison: Comparison
     gate: GateResult
     gate_files: dict[str, Path]
+    production: Production
+
+
+@dataclass(frozen=True)
+class Production:
+    """The simulated week: what was written and voice task completion by day."""
+
+    simulation_id: str
+    n_sessions: int
+    n_interactions: int
+    n_events: int
+    truth_path: Path
+    incidents: list[dict[str, Any]]
+    voice_completion: list[MetricValue]
+
+
+def simulate_week(store: Store) -> Production:
+    """Simulate the default week of production traffic, once per store.
+
+    A second ``vitals demo`` finds the same simulation already stored and
+    reads it back rather than writing it twice.
+    """
+    config = default_scenario()
+    seen = store.one(
+        "SELECT count(*) FROM records WHERE source = 'prod' AND session_id LIKE ?",
+        [f"{config.simulation_id}-%"],
+    )
+    truth_path = truth_path_for(store, config)
+    if not seen or not seen[0]:
+        simulate(store, config, truth_path=truth_path)
+    counts = store.one(
+        "SELECT count(DISTINCT session_id), count(*) FROM records "
+        "WHERE source = 'prod' AND session_id LIKE ?",
+        [f"{config.simulation_id}-%"],
+    )
+    events = store.one(
+        "SELECT count(*) FROM events WHERE session_id LIKE ?", [f"{config.simulation_id}-%"]
+    )
+    truth = json.loads(truth_path.read_text(encoding="utf-8")) if truth_path.exists() else {}
+    values = compute_metrics(
+        store, ["task_completion_rate"], window="1d", by=("channel", "model_version")
+    )
+    return Production(
+        simulation_id=config.simulation_id,
+        n_sessions=int(counts[0]) if counts else 0,
+        n_interactions=int(counts[1]) if counts else 0,
+        n_events=int(events[0]) if events else 0,
+        truth_path=truth_path,
+        incidents=list(truth.get("incidents", [])),
+        voice_completion=[v for v in values if v.slice.get("channel") == "voice"],
+    )
 
 
 def run_tour(
@@ -135,4 +192,6 @@ def run_tour(
     }
     files["junit"].write_text(render_junit(gate), encoding="utf-8")
     files["md"].write_text(render_markdown(gate), encoding="utf-8")
-    return Tour(directory, golden, suites, runs, comparison, gate, files)
+    with Store(store) as opened:
+        production = simulate_week(opened)
+    return Tour(directory, golden, suites, runs, comparison, gate, files, production)
