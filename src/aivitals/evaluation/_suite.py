@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from aivitals.errors import ConfigError, InputError, Problem
-from aivitals.io import FieldMapping, parse_yaml, validation_problems
+from aivitals.errors import ConfigError
+from aivitals.io import FieldMapping, read_config, validation_problems
 from aivitals.model import content_hash
 
 __all__ = ["DatasetSpec", "RetrySpec", "ScorerEntry", "Suite", "load_suite", "parse_suite"]
@@ -173,16 +172,5 @@ def load_suite(path: str | os.PathLike[str]) -> Suite:
     Raises:
         ConfigError: Unreadable YAML or invalid fields, located by line.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(Problem("no such suite file", file=str(file)))
-    text = file.read_text(encoding="utf-8")
-    try:
-        node, data = parse_yaml(text, str(file))
-    except InputError as exc:
-        raise ConfigError(exc.problems) from None
-    if not isinstance(data, dict):
-        raise ConfigError(
-            Problem("a suite is a mapping with name, dataset, target, scorers", str(file))
-        )
-    return parse_suite(data, file=str(file), node=node)
+    file, node, data = read_config(path, "suite", "a mapping with name, dataset, target, scorers")
+    return parse_suite(data, file=file, node=node)

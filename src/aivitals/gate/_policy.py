@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -23,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from aivitals.errors import ConfigError, InputError, Problem
-from aivitals.io import line_of, parse_yaml, validation_problems
+from aivitals.errors import ConfigError, Problem
+from aivitals.io import line_of, read_config, validation_problems
 
 __all__ = [
     "CriticalCheck",
@@ -290,14 +289,5 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         ConfigError: A missing file, unreadable YAML or invalid fields,
             located by line.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(Problem("no such policy file", file=str(file)))
-    text = file.read_text(encoding="utf-8")
-    try:
-        node, data = parse_yaml(text, str(file))
-    except InputError as exc:
-        raise ConfigError(exc.problems) from None
-    if not isinstance(data, dict):
-        raise ConfigError(Problem("a policy is a mapping with a name and rules", str(file)))
-    return parse_policy(data, file=str(file), node=node)
+    file, node, data = read_config(path, "policy", "a mapping with a name and rules")
+    return parse_policy(data, file=file, node=node)

@@ -2,7 +2,7 @@
 
 from aivitals.io._datasets import FieldMapping, load_dataset
 from aivitals.io._readers import FORMATS, detect_format
-from aivitals.io._yaml import line_of, parse_yaml, validation_problems
+from aivitals.io._yaml import line_of, parse_yaml, read_config, validation_problems
 
 __all__ = [
     "FORMATS",
@@ -11,5 +11,6 @@ __all__ = [
     "line_of",
     "load_dataset",
     "parse_yaml",
+    "read_config",
     "validation_problems",
 ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from aivitals.errors import InputError, Problem
+from aivitals.errors import ConfigError, InputError, Problem
 
-__all__ = ["line_of", "parse_yaml", "validation_problems"]
+__all__ = ["line_of", "parse_yaml", "read_config", "validation_problems"]
 
 
 def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
@@ -74,3 +76,31 @@ def validation_problems(
         message = err["msg"].removeprefix("Value error, ")
         problems.append(Problem(message, file=file, line=line_of(node, loc), field=field))
     return problems
+
+
+def read_config(
+    path: str | os.PathLike[str], what: str, shape: str
+) -> tuple[str, yaml.Node | None, dict[str, Any]]:
+    """Read a YAML config file that must hold a mapping.
+
+    Args:
+        path: The file.
+        what: What it is, for messages (``suite``, ``policy``...).
+        shape: What the mapping holds, for the message when it is not one.
+
+    Returns:
+        The file name, its composed node tree (for line numbers) and the data.
+
+    Raises:
+        ConfigError: A missing file, unreadable YAML, or not a mapping.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(Problem(f"no such {what} file", file=str(file)))
+    try:
+        node, data = parse_yaml(file.read_text(encoding="utf-8"), str(file))
+    except InputError as exc:
+        raise ConfigError(exc.problems) from None
+    if not isinstance(data, dict):
+        raise ConfigError(Problem(f"a {what} is {shape}", str(file)))
+    return str(file), node, data

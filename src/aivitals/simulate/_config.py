@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from aivitals.demo import CHANNELS, INTENTS, OUT_OF_SCOPE, SEGMENTS, Version
-from aivitals.errors import ConfigError, InputError, Problem
-from aivitals.io import parse_yaml, validation_problems
+from aivitals.errors import ConfigError
+from aivitals.io import read_config, validation_problems
 from aivitals.model import content_hash
 
 __all__ = [
@@ -319,13 +318,5 @@ def load_simulation_config(path: str | os.PathLike[str]) -> SimulationConfig:
     Raises:
         ConfigError: Missing file, unreadable YAML or invalid fields, located by line.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(Problem("no such simulation config file", file=str(file)))
-    try:
-        node, data = parse_yaml(file.read_text(encoding="utf-8"), str(file))
-    except InputError as exc:
-        raise ConfigError(exc.problems) from None
-    if not isinstance(data, dict):
-        raise ConfigError(Problem("a simulation config is a mapping (days, seed, ...)", str(file)))
-    return parse_simulation_config(data, file=str(file), node=node)
+    file, node, data = read_config(path, "simulation config", "a mapping (days, seed, ...)")
+    return parse_simulation_config(data, file=file, node=node)
