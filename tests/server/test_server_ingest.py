@@ -6,6 +6,7 @@ import asyncio
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from aivitals.server import ApiKeys, create_app, create_key, key_file_for
+from aivitals.server import WRITER_KEY, ApiKeys, create_app, create_key, key_file_for
 from aivitals.store import Store
 from aivitals.telemetry import MAX_BATCH_ITEMS, Client, HttpSink, SinkRejected
 
@@ -40,9 +41,19 @@ class Served:
         return int(row[0])
 
 
-def _serve(store: Store, keys: ApiKeys | None, max_body: int) -> Iterator[str]:
+@dataclass
+class Running:
+    url: str
+    app: web.Application
+    loop: asyncio.AbstractEventLoop
+
+
+@contextmanager
+def _serve_app(
+    store: Store, keys: ApiKeys | None, max_body: int, **options: Any
+) -> Iterator[Running]:
     loop = asyncio.new_event_loop()
-    app = create_app(store, keys=keys, max_body_bytes=max_body)
+    app = create_app(store, keys=keys, max_body_bytes=max_body, **options)
     runner = web.AppRunner(app, access_log=None)
     started = threading.Event()
     url: list[str] = []
@@ -59,12 +70,17 @@ def _serve(store: Store, keys: ApiKeys | None, max_body: int) -> Iterator[str]:
     asyncio.run_coroutine_threadsafe(start(), loop).result(10)
     started.wait(10)
     try:
-        yield url[0]
+        yield Running(url[0], app, loop)
     finally:
         asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+def _serve(store: Store, keys: ApiKeys | None, max_body: int) -> Iterator[str]:
+    with _serve_app(store, keys, max_body) as running:
+        yield running.url
 
 
 @pytest.fixture
@@ -274,3 +290,38 @@ def test_no_auth_app_accepts_without_key(tmp_path: Path) -> None:
         for url in _serve(store, None, 1 << 20):
             status, body = post(url + "/api/v1/ingest", [event(1)])
             assert status == 200 and body["accepted"] == 1
+
+
+def test_overload_is_503_with_retry_after_and_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    # Hold the one writer thread so admitted work stays uncommitted, then
+    # send more than the queue admits: the overflow is refused, not dropped.
+    release = threading.Event()
+    with Store(tmp_path / "v.duckdb") as store:
+        with _serve_app(store, None, 1 << 20, max_pending=5) as running:
+            writer = running.app[WRITER_KEY]
+            held = asyncio.run_coroutine_threadsafe(writer.run(release.wait, 30), running.loop)
+
+            async def go() -> list[tuple[int, Any, str | None]]:
+                async with aiohttp.ClientSession() as session:
+
+                    async def one(n: int, prefix: str) -> tuple[int, Any, str | None]:
+                        items = [event(f"{prefix}{j}") for j in range(n)]
+                        async with session.post(running.url + "/api/v1/ingest", json=items) as r:
+                            return r.status, await r.json(), r.headers.get("Retry-After")
+
+                    first = asyncio.ensure_future(one(4, "a"))
+                    while writer.pending < 4:
+                        await asyncio.sleep(0.01)
+                    second = await one(4, "b")  # 4 waiting + 4 > 5: refused now
+                    release.set()
+                    return [await first, second]
+
+            (status_a, body_a, _), (status_b, body_b, retry_b) = asyncio.run(go())
+            held.result(10)
+            assert status_b == 503 and retry_b is not None and int(retry_b) >= 1
+            assert body_b["retry_after"] == int(retry_b) and "queue is full" in body_b["error"]
+            assert status_a == 200 and body_a["accepted"] == 4
+            status_c, body_c = post(running.url + "/api/v1/ingest", [event("b0")])
+            assert status_c == 200 and body_c["accepted"] == 1  # admitted again once drained
+        assert store.one("SELECT count(*) FROM events") == (5,)
+        assert store.one("SELECT count(*) FROM events WHERE event_id LIKE 'eb%'") == (1,)

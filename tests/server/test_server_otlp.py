@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from opentelemetry.exporter.otlp.proto.http import Compression
@@ -26,21 +30,21 @@ from opentelemetry.trace import (
     set_span_in_context,
 )
 
-from aivitals.server import ApiKeys, create_app, create_key, key_file_for
+from aivitals.server import WRITER_KEY, ApiKeys, create_app, create_key, key_file_for
 from aivitals.store import Store
 
 PART = {"type": "text", "content": "<script>alert(1)</script> refunds take 5 days"}
 RESOURCE = Resource.create({"service.name": "support-bot", "deployment.environment": "prod"})
 
 
-@pytest.fixture
-def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, Store]]:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    store_path = tmp_path / "vitals.duckdb"
+@contextmanager
+def running(
+    store_path: Path, **options: Any
+) -> Iterator[tuple[str, str, Store, web.Application, asyncio.AbstractEventLoop]]:
     key = create_key(key_file_for(store_path), "otel")
     loop = asyncio.new_event_loop()
     with Store(store_path) as store:
-        app = create_app(store, keys=ApiKeys(key_file_for(store_path)))
+        app = create_app(store, keys=ApiKeys(key_file_for(store_path)), **options)
         # As `vitals serve` runs it: gzip is left to the OTLP decoder.
         runner = web.AppRunner(app, access_log=None, auto_decompress=False)
 
@@ -54,12 +58,19 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
         thread.start()
         url = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
         try:
-            yield url, key, store
+            yield url, key, store, app, loop
         finally:
             asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
             loop.call_soon_threadsafe(loop.stop)
             thread.join(10)
             loop.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str, Store]]:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with running(tmp_path / "vitals.duckdb") as (url, key, store, _, _):
+        yield url, key, store
 
 
 def send_chat_span(url: str, key: str, compression: Compression) -> tuple[int, int]:
@@ -138,3 +149,39 @@ def test_otlp_needs_the_key(server: tuple[str, str, Store]) -> None:
         span.set_attribute("gen_ai.operation.name", "chat")
     provider.shutdown()
     assert store.one("SELECT count(*) FROM records") == (0,)
+
+
+def test_overload_is_503_with_retry_after_and_the_exporter_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    release = threading.Event()
+    with running(tmp_path / "vitals.duckdb", max_pending=1) as (url, key, store, app, loop):
+        # One admitted item holds the writer: any further span is refused.
+        held = asyncio.run_coroutine_threadsafe(
+            app[WRITER_KEY].run(release.wait, 30, items=1), loop
+        )
+        span = {"name": "chat m", "traceId": "0" * 31 + "1", "spanId": "0" * 15 + "1"}
+        span["attributes"] = [{"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}}]
+        body = {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}
+
+        async def post() -> tuple[int, str | None]:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
+                    f"{url}/v1/traces", json=body, headers={"Authorization": f"Bearer {key}"}
+                ) as response,
+            ):
+                return response.status, response.headers.get("Retry-After")
+
+        status, retry_after = asyncio.run(post())
+        assert status == 503 and retry_after is not None and int(retry_after) >= 1
+        # The real exporter gets 503 too, backs off, and is stored on a retry.
+        threading.Timer(0.5, release.set).start()
+        start = time.monotonic()
+        trace_id, span_id = send_chat_span(url, key, Compression.NoCompression)
+        held.result(10)
+        assert time.monotonic() - start >= 0.4  # it had to wait for the release
+        record_id = f"{trace_id:032x}{span_id:016x}"
+        assert store.one("SELECT count(*) FROM records WHERE record_id = ?", [record_id]) == (1,)
+        assert store.one("SELECT count(*) FROM records") == (1,)  # the refused one is not kept

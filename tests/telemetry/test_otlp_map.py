@@ -165,6 +165,29 @@ def test_three_dialects_map_to_the_same_fields(attrs: dict[str, Any]) -> None:
     Interaction.model_validate(item)
 
 
+def test_application_slices_become_tags_span_over_resource() -> None:
+    semconv = {**SEMCONV, "aivitals.tag.segment": "pro", "aivitals.tag.tier": 3}
+    oi = {**OPENINFERENCE, "metadata": '{"segment": "free", "nested": {"x": 1}, "beta": true}'}
+    oll = {**OPENLLMETRY, "traceloop.association.properties.segment": "enterprise"}
+    resource = {
+        "service.name": "bot",
+        "aivitals.tag.segment": "default",
+        "aivitals.tag.region": "eu",
+    }
+    items, _, _ = spans_to_interactions(traces(semconv, oi, oll, resource=resource))
+    tags = [
+        {k: v for k, v in item["tags"].items() if k not in ("provider", "model")} for item in items
+    ]
+    common = {"operation": "chat", "service.name": "bot", "region": "eu"}
+    assert tags == [
+        {**common, "segment": "pro", "tier": "3"},
+        {**common, "segment": "free", "beta": "true"},
+        {**common, "segment": "enterprise"},
+    ]
+    for item in items:
+        Interaction.model_validate(item)
+
+
 def test_text_only_dialects_and_cost() -> None:
     oi = {
         "openinference.span.kind": "llm",

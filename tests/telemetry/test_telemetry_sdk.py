@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -183,6 +184,40 @@ def test_flush_at_exit(tmp_path: Path) -> None:
     with Store(path) as store:
         assert store.one("SELECT count(*) FROM records") == (51,)
         assert store.one("SELECT count(*) FROM events") == (1,)
+
+
+def test_module_level_decorator_before_configure_logs_to_the_configured_client(
+    tmp_path: Path,
+) -> None:
+    # The usual application layout: decorate at import, configure in main().
+    path = tmp_path / "v.duckdb"
+    script = textwrap.dedent(
+        f"""
+        import aivitals
+
+        @aivitals.track(system_version="bot-v1")
+        def answer(question):
+            return "yes"
+
+        client = aivitals.configure(store={str(path)!r}, flush_interval=0.01)
+        for i in range(3):
+            answer(f"q{{i}}")
+        assert client.flush(10)
+        assert client.stats.dropped == 0, client.stats
+        """
+    )
+    env = {**os.environ, "VITALS_STORE": str(tmp_path / "default.duckdb")}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with Store(path) as store:
+        assert store.one("SELECT count(*), min(system_version) FROM records") == (3, "bot-v1")
 
 
 class IngestServer:

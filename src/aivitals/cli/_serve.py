@@ -12,7 +12,14 @@ from aiohttp import web
 
 from aivitals.cli._app import StoreOption, app
 from aivitals.errors import InputError, Problem
-from aivitals.server import DEFAULT_MAX_BODY, ApiKeys, create_app, create_key, key_file_for
+from aivitals.server import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_PENDING,
+    ApiKeys,
+    create_app,
+    create_key,
+    key_file_for,
+)
 from aivitals.store import Store
 from aivitals.store._db import resolve_store_path
 
@@ -74,6 +81,15 @@ def serve(
     max_body_mb: Annotated[
         float, typer.Option("--max-body-mb", help="Largest request body, MiB.")
     ] = DEFAULT_MAX_BODY / (1024 * 1024),
+    max_queue: Annotated[
+        int,
+        typer.Option(
+            "--max-queue",
+            min=1,
+            help="Items (events, spans, log records) waiting for the commit before "
+            "new requests get 503 with Retry-After.",
+        ),
+    ] = DEFAULT_MAX_PENDING,
 ) -> None:
     """Serve the ingest API; this process becomes the store's only writer."""
     path = resolve_store_path(store)
@@ -99,7 +115,12 @@ def serve(
     if port < 0 or port > 65535:
         raise InputError(Problem(f"port must be 0..65535, got {port}", field="--port"))
     with Store(path) as opened:
-        application = create_app(opened, keys=keys, max_body_bytes=int(max_body_mb * 1024 * 1024))
+        application = create_app(
+            opened,
+            keys=keys,
+            max_body_bytes=int(max_body_mb * 1024 * 1024),
+            max_pending=max_queue,
+        )
         try:
             asyncio.run(_run(application, host, port))
         except OSError as exc:

@@ -17,7 +17,7 @@ from aivitals.server._ingest_api import INGEST_PATH, ingest
 from aivitals.server._keys import ApiKeys
 from aivitals.server._otlp_api import register_otlp_routes
 from aivitals.server._state import KEYS_KEY, MAX_BODY_KEY, STORE_KEY, WRITER_KEY
-from aivitals.server._writer import Writer
+from aivitals.server._writer import DEFAULT_MAX_PENDING, Writer
 from aivitals.store import Store
 
 __all__ = ["DEFAULT_MAX_BODY", "HEALTH_PATH", "create_app", "register_routes"]
@@ -44,6 +44,7 @@ def create_app(
     *,
     keys: ApiKeys | None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    max_pending: int = DEFAULT_MAX_PENDING,
     setup: Iterable[Callable[[web.Application], None]] = (),
 ) -> web.Application:
     """The server application over an open, writable ``store``.
@@ -52,12 +53,14 @@ def create_app(
         store: Held open for the app's lifetime; the caller closes it.
         keys: API keys to accept; ``None`` turns authentication off.
         max_body_bytes: Largest request body (413 beyond it).
+        max_pending: Items admitted but not yet committed before new
+            requests get 503 with ``Retry-After``.
         setup: Hooks that add more routes / state to the app.
     """
     # aiohttp's own limit backs up ours (it applies to request.read / post).
     app = web.Application(client_max_size=max_body_bytes)
     app[STORE_KEY] = store
-    app[WRITER_KEY] = Writer(store)
+    app[WRITER_KEY] = Writer(store, max_pending=max_pending)
     app[KEYS_KEY] = keys
     app[MAX_BODY_KEY] = max_body_bytes
     register_routes(app)

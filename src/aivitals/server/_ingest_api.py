@@ -22,7 +22,8 @@ Answers (always JSON):
 * ``400`` — the body is not valid UTF-8, not valid JSON (``line``/``column``
   given), or not ``{"items": [...]}``; ``401`` — missing or wrong key;
   ``413`` — body over the size limit or more than ``MAX_BATCH_ITEMS`` items;
-  ``415`` — not JSON; ``503`` — the store failed (retry). Error bodies are
+  ``415`` — not JSON; ``503`` with ``Retry-After`` — the writer's queue is
+  full (overload) or the store failed: retry. Error bodies are
   ``{"error": message, "field"?, "line"?, "column"?, "offset"?}`` and
   nothing of that request was stored.
 """
@@ -37,6 +38,7 @@ from aiohttp import web
 
 from aivitals.server._keys import ApiKeys
 from aivitals.server._state import KEYS_KEY, MAX_BODY_KEY, WRITER_KEY
+from aivitals.server._writer import Overloaded
 from aivitals.telemetry import MAX_BATCH_ITEMS
 
 __all__ = ["INGEST_PATH", "ingest", "read_json_body", "require_key"]
@@ -44,10 +46,17 @@ __all__ = ["INGEST_PATH", "ingest", "read_json_body", "require_key"]
 INGEST_PATH = "/api/v1/ingest"
 
 
-def error(status: int, message: str, **where: Any) -> web.Response:
-    """A JSON error answer."""
+def error(
+    status: int, message: str, *, retry_after: int | None = None, **where: Any
+) -> web.Response:
+    """A JSON error answer (``retry_after`` seconds go in the ``Retry-After`` header)."""
     body = {"error": message, **{k: v for k, v in where.items() if v is not None}}
-    headers = {"WWW-Authenticate": 'Bearer realm="aivitals"'} if status == 401 else None
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="aivitals"'
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+        body["retry_after"] = retry_after
     return web.json_response(body, status=status, headers=headers)
 
 
@@ -134,8 +143,10 @@ async def ingest(request: web.Request) -> web.Response:
         )
     try:
         result = await request.app[WRITER_KEY].ingest(items)
+    except Overloaded as exc:
+        return error(503, f"{exc}; nothing of this batch was stored", retry_after=exc.retry_after)
     except Exception as exc:  # the store failed: nothing of this batch is acknowledged
-        return error(503, f"store error, nothing of this batch was stored: {exc}")
+        return error(503, f"store error, nothing of this batch was stored: {exc}", retry_after=5)
     rejected = [
         {"index": r.index, "id": r.id, "reason": r.reason, "field": r.field}
         for r in result.rejected

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from aivitals.server._ingest_api import _Refused, require_key
 from aivitals.server._state import WRITER_KEY
+from aivitals.server._writer import Overloaded
 from aivitals.telemetry import (
     MAX_OTLP_BODY,
     OtlpError,
@@ -35,6 +36,13 @@ __all__ = ["LOGS_PATH", "TRACES_PATH", "register_otlp_routes"]
 
 TRACES_PATH = "/v1/traces"
 LOGS_PATH = "/v1/logs"
+
+
+def _count(message: Any) -> int:
+    """Spans or log records in an OTLP export request (its admission weight)."""
+    if hasattr(message, "resource_spans"):
+        return sum(len(s.spans) for r in message.resource_spans for s in r.scope_spans)
+    return sum(len(s.log_records) for r in message.resource_logs for s in r.scope_logs)
 
 
 def _handler(
@@ -58,7 +66,11 @@ def _handler(
             return web.Response(status=exc.status, body=body, content_type=out_type)
         writer = request.app[WRITER_KEY]
         try:
-            result = await writer.run(ingest, writer.store, message)
+            result = await writer.run(ingest, writer.store, message, items=_count(message))
+        except Overloaded as exc:  # exporters retry 503 after Retry-After
+            body = build_error_status(str(exc), content_type, 503)
+            headers = {"Retry-After": str(exc.retry_after)}
+            return web.Response(status=503, body=body, content_type=out_type, headers=headers)
         except Exception as exc:  # the store failed: ask the client to retry
             body = build_error_status(f"store unavailable: {exc}", content_type, 503)
             return web.Response(

@@ -5,12 +5,21 @@ worker thread. Ingest requests that arrive while a batch is being written are
 coalesced into the next ``ingest_batch`` call (group commit): one transaction
 and one commit for many small requests, each request still getting its own
 per-item verdicts, and none answered before that commit.
+
+Admission control: work is counted in items (events, spans, log records)
+from the moment a request is admitted until its commit. Past
+``max_pending`` items the writer refuses new work with :class:`Overloaded`
+(HTTP 503 with ``Retry-After``) instead of queueing without bound, so memory
+stays flat under overload and the client, not the server, holds what it has
+not yet been told is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,9 +28,29 @@ from typing import Any, TypeVar
 from aivitals.store import Store
 from aivitals.telemetry import MAX_BATCH_ITEMS, IngestResult, ItemResult, ingest_batch
 
-__all__ = ["Writer"]
+__all__ = ["DEFAULT_MAX_PENDING", "Overloaded", "Writer"]
 
 T = TypeVar("T")
+
+#: Items admitted but not yet committed before new work is refused.
+DEFAULT_MAX_PENDING = 200_000
+
+
+class Overloaded(Exception):
+    """The writer has more uncommitted work than it admits; retry later.
+
+    Attributes:
+        retry_after: Whole seconds after which a retry should be admitted,
+            from the backlog and the recent commit rate.
+        pending: Items waiting when the work was refused.
+    """
+
+    def __init__(self, retry_after: int, pending: int) -> None:
+        super().__init__(
+            f"ingest queue is full ({pending} items waiting); retry after {retry_after} s"
+        )
+        self.retry_after = retry_after
+        self.pending = pending
 
 
 @dataclass
@@ -33,21 +62,57 @@ class _Pending:
 class Writer:
     """Owns the store for the server's lifetime; runs store work in one thread."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, max_pending: int = DEFAULT_MAX_PENDING) -> None:
         self.store = store
+        self.max_pending = max_pending
+        self.pending = 0
+        # Items committed per second, smoothed; sizes Retry-After.
+        self._rate = 10_000.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vitals-writer")
         self._queue: list[_Pending] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._busy = False
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(*args)`` in the writer thread (``fn`` may use the store)."""
+    def _admit(self, n: int) -> None:
+        # One request larger than the whole budget still gets in on an idle
+        # writer; otherwise it could never be stored.
+        if self.pending and self.pending + n > self.max_pending:
+            retry = max(1, min(60, math.ceil(self.pending / self._rate)))
+            raise Overloaded(retry, self.pending)
+        self.pending += n
+
+    def _done(self, n: int, seconds: float) -> None:
+        self.pending -= n
+        if n and seconds > 0:
+            self._rate = 0.8 * self._rate + 0.2 * (n / seconds)
+
+    async def run(self, fn: Callable[..., T], *args: Any, items: int = 0) -> T:
+        """Run ``fn(*args)`` in the writer thread (``fn`` may use the store).
+
+        Args:
+            fn: The store work.
+            *args: Its arguments.
+            items: How many items it writes, for admission control.
+
+        Raises:
+            Overloaded: Too much work is already waiting; nothing was run.
+        """
+        self._admit(items)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        start = time.perf_counter()
+        try:
+            return await loop.run_in_executor(self._executor, fn, *args)
+        finally:
+            self._done(items, time.perf_counter() - start)
 
     async def ingest(self, items: Sequence[Mapping[str, Any]]) -> IngestResult:
-        """Validate and store ``items``; returns after the commit."""
+        """Validate and store ``items``; returns after the commit.
+
+        Raises:
+            Overloaded: Too much work is already waiting; nothing was stored.
+        """
+        self._admit(len(items))
         loop = asyncio.get_running_loop()
         if self._task is None:
             self._wakeup = asyncio.Event()
@@ -71,6 +136,7 @@ class Writer:
 
     async def _drain(self) -> None:
         assert self._wakeup is not None
+        loop = asyncio.get_running_loop()
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -78,13 +144,18 @@ class Writer:
                 self._busy = True
                 group = self._take()
                 combined = [item for p in group for item in p.items]
+                start_time = time.perf_counter()
                 try:
-                    result = await self.run(ingest_batch, self.store, combined)
+                    result = await loop.run_in_executor(
+                        self._executor, ingest_batch, self.store, combined
+                    )
                 except Exception as exc:
                     for p in group:
                         if not p.future.done():
                             p.future.set_exception(exc)
                     continue
+                finally:
+                    self._done(len(combined), time.perf_counter() - start_time)
                 start = 0
                 for p in group:
                     part = result.items[start : start + len(p.items)]

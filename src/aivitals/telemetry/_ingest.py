@@ -29,9 +29,12 @@ _TAGS = pa.map_(pa.string(), pa.string())
 _TS = pa.timestamp("us", tz="UTC")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ItemResult:
     """The verdict on one item of a batch.
+
+    Not frozen: a frozen dataclass's ``__init__`` costs several microseconds,
+    and there is one of these per ingested item.
 
     Attributes:
         index: 0-based position in the batch.
@@ -99,10 +102,20 @@ def _is_union_tag(part: int | str) -> bool:
     )
 
 
-def _parse(index: int, raw: Any) -> Item | ItemResult:
+def _encodable(items: Sequence[Any]) -> bool:
+    """Whether every string in ``items`` encodes as UTF-8 (one pass for the batch)."""
+    try:
+        json.dumps(items, ensure_ascii=False, default=str).encode("utf-8")
+    except (UnicodeEncodeError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _parse(index: int, raw: Any, *, checked: bool = False) -> Item | ItemResult:
+    """Validate one item; ``checked`` says its text is already known to be UTF-8."""
     if not isinstance(raw, Mapping):
         return ItemResult(index, None, "rejected", f"expected an object, got {type(raw).__name__}")
-    data = dict(raw)
+    data = raw if isinstance(raw, dict) else dict(raw)
     raw_id = data.get("id")
     item_id = raw_id if isinstance(raw_id, str) else None
     kind = data.get("kind", "event" if "type" in data else "interaction")
@@ -113,9 +126,7 @@ def _parse(index: int, raw: Any) -> Item | ItemResult:
         model = SessionEvent
     else:
         return ItemResult(index, item_id, "rejected", "must be 'interaction' or 'event'", "kind")
-    try:
-        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
-    except UnicodeEncodeError:
+    if not checked and not _encodable([data]):
         return ItemResult(index, item_id, "rejected", "text is not valid UTF-8 (lone surrogate)")
     try:
         return model.model_validate(data)
@@ -126,22 +137,19 @@ def _parse(index: int, raw: Any) -> Item | ItemResult:
         return ItemResult(index, item_id, "rejected", message, where)
 
 
-def _existing(store: Store, table: str, column: str, ids: list[str]) -> set[str]:
-    if not ids:
-        return set()
-    store.con.register("_aivitals_ids", pa.table({"id": pa.array(ids, type=pa.string())}))
-    try:
-        rows = store.con.execute(
-            f"SELECT {column} FROM {table} JOIN _aivitals_ids ON {column} = _aivitals_ids.id"
-        ).fetchall()
-    finally:
-        store.con.unregister("_aivitals_ids")
-    return {row[0] for row in rows}
+def _json_texts(values: Sequence[Any]) -> list[str]:
+    """JSON text of each value; empty containers (the usual case) skip the encoder."""
+    dumps = json.dumps
+    return [
+        ("{}" if isinstance(v, dict) else "[]")
+        if not v and isinstance(v, dict | list)
+        else dumps(v, ensure_ascii=False, default=str)
+        for v in values
+    ]
 
 
 def interactions_table(items: Sequence[Interaction]) -> pa.Table:
     """Columns of ``records`` for production interactions."""
-    dumps = json.dumps
     return pa.table(
         {
             "record_id": pa.array([i.id for i in items], type=pa.string()),
@@ -150,10 +158,10 @@ def interactions_table(items: Sequence[Interaction]) -> pa.Table:
             "turn": pa.array([i.turn for i in items], type=pa.int32()),
             "ts": pa.array([i.ts for i in items], type=_TS),
             "system_version": pa.array([i.system_version for i in items], type=pa.string()),
-            "input": [dumps(i.input, ensure_ascii=False) for i in items],
+            "input": _json_texts([i.input for i in items]),
             "output": pa.array([i.output for i in items], type=pa.string()),
-            "expected": [dumps(i.expected, ensure_ascii=False) for i in items],
-            "context": [dumps(i.context, ensure_ascii=False) for i in items],
+            "expected": _json_texts([i.expected for i in items]),
+            "context": _json_texts([i.context for i in items]),
             "tags": pa.array([list(i.tags.items()) for i in items], type=_TAGS),
             "latency_ms": pa.array([i.latency_ms for i in items], type=pa.float64()),
             "tokens_in": pa.array([i.tokens_in for i in items], type=pa.int64()),
@@ -165,7 +173,7 @@ def interactions_table(items: Sequence[Interaction]) -> pa.Table:
             "user_id": pa.array([i.user_id for i in items], type=pa.string()),
             "trace_id": pa.array([i.trace_id for i in items], type=pa.string()),
             "span_id": pa.array([i.span_id for i in items], type=pa.string()),
-            "attributes": [dumps(i.attributes, ensure_ascii=False, default=str) for i in items],
+            "attributes": _json_texts([i.attributes for i in items]),
         }
     )
 
@@ -180,30 +188,31 @@ def events_table(items: Sequence[SessionEvent]) -> pa.Table:
             "ts": pa.array([e.ts for e in items], type=_TS),
             "type": pa.array([e.type for e in items], type=pa.string()),
             "value": pa.array([e.value for e in items], type=pa.float64()),
-            "attrs": [json.dumps(e.attrs, ensure_ascii=False, default=str) for e in items],
+            "attrs": _json_texts([e.attrs for e in items]),
             "source": pa.array(["prod"] * len(items), type=pa.string()),
         }
     )
 
 
-def insert_ignoring_duplicates(store: Store, table: str, data: pa.Table) -> int:
-    """Insert ``data`` into ``table``; rows whose id is already stored are skipped.
+def insert_ignoring_duplicates(store: Store, table: str, data: pa.Table, key: str) -> set[str]:
+    """Insert ``data`` into ``table``; rows whose ``key`` is already stored are skipped.
 
     Returns:
-        How many rows were inserted.
+        The keys of the rows inserted (``RETURNING`` saves a lookup of the
+        stored ids before the insert).
     """
     if data.num_rows == 0:
-        return 0
+        return set()
     columns = ", ".join(f'"{name}"' for name in data.column_names)
     store.con.register("_aivitals_telemetry", data)
     try:
-        row = store.con.execute(
+        rows = store.con.execute(
             f"INSERT INTO {table} ({columns}) SELECT * FROM _aivitals_telemetry "
-            "ON CONFLICT DO NOTHING"
-        ).fetchone()
+            f'ON CONFLICT DO NOTHING RETURNING "{key}"'
+        ).fetchall()
     finally:
         store.con.unregister("_aivitals_telemetry")
-    return int(row[0]) if row else 0
+    return {row[0] for row in rows}
 
 
 def ingest_batch(store: Store, items: Sequence[Mapping[str, Any]]) -> IngestResult:
@@ -225,34 +234,46 @@ def ingest_batch(store: Store, items: Sequence[Mapping[str, Any]]) -> IngestResu
                 field="items",
             )
         )
-    parsed = [_parse(index, raw) for index, raw in enumerate(items)]
+    # JSON may carry lone surrogates ("\\ud800"); checking the whole batch at
+    # once is the common case's fast path, item by item only if it fails.
+    checked = _encodable(items)
+    parsed = [_parse(index, raw, checked=checked) for index, raw in enumerate(items)]
     valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemResult)]
-    interactions = [p for _, p in valid if isinstance(p, Interaction)]
-    events = [p for _, p in valid if isinstance(p, SessionEvent)]
+    # The first of repeated ids in the batch goes to the store; the store
+    # says which of those it already had.
+    firsts: dict[tuple[str, str], int] = {}
+    for index, item in valid:
+        firsts.setdefault((item.kind, item.id), index)
+    fresh = [item for index, item in valid if firsts[(item.kind, item.id)] == index]
     with store.transaction():
-        seen = {
+        stored = {
             ("interaction", i)
-            for i in _existing(store, "records", "record_id", [p.id for p in interactions])
+            for i in insert_ignoring_duplicates(
+                store,
+                "records",
+                interactions_table([p for p in fresh if isinstance(p, Interaction)]),
+                "record_id",
+            )
         }
-        seen |= {
-            ("event", i) for i in _existing(store, "events", "event_id", [p.id for p in events])
+        stored |= {
+            ("event", i)
+            for i in insert_ignoring_duplicates(
+                store,
+                "events",
+                events_table([p for p in fresh if isinstance(p, SessionEvent)]),
+                "event_id",
+            )
         }
-        verdicts: dict[int, ItemResult] = {}
-        fresh_interactions: list[Interaction] = []
-        fresh_events: list[SessionEvent] = []
-        for index, item in valid:
-            key = (item.kind, item.id)
-            if key in seen:
-                verdicts[index] = ItemResult(index, item.id, "duplicate")
-                continue
-            seen.add(key)
-            verdicts[index] = ItemResult(index, item.id, "accepted")
-            if isinstance(item, Interaction):
-                fresh_interactions.append(item)
-            else:
-                fresh_events.append(item)
-        insert_ignoring_duplicates(store, "records", interactions_table(fresh_interactions))
-        insert_ignoring_duplicates(store, "events", events_table(fresh_events))
+    verdicts = {
+        index: ItemResult(
+            index,
+            item.id,
+            "accepted"
+            if firsts[(item.kind, item.id)] == index and (item.kind, item.id) in stored
+            else "duplicate",
+        )
+        for index, item in valid
+    }
     return IngestResult(
         tuple(p if isinstance(p, ItemResult) else verdicts[i] for i, p in enumerate(parsed))
     )

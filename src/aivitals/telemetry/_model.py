@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -113,27 +113,24 @@ def _slice_text(value: Any) -> Any:
 class _Item(BaseModel):
     """Fields every telemetry item has; unknown keys are gathered, not dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=1_000_000)
+    # extra="allow" lets pydantic-core collect unknown keys without a Python
+    # pass over every item; the after-validator folds them into the item's
+    # free-form field, and only for the items that have any.
+    model_config = ConfigDict(extra="allow", str_max_length=1_000_000)
+    _extra_field: ClassVar[str]
 
     id: str = Field(min_length=1, max_length=256)
     session_id: str | None = Field(default=None, max_length=256)
     ts: datetime = Field(default_factory=_now)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _gather_extra(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        target = "attributes" if "attributes" in cls.model_fields else "attrs"
-        extra = {k: v for k, v in data.items() if k not in cls.model_fields}
-        if not extra:
-            return data
-        known = {k: v for k, v in data.items() if k in cls.model_fields}
-        base = known.get(target) or {}
-        if not isinstance(base, dict):
-            return known  # let the field's own validation name the problem
-        known[target] = {**extra, **base}
-        return known
+    @model_validator(mode="after")
+    def _gather_extra(self) -> Self:
+        extra = self.__pydantic_extra__
+        if extra:
+            known: dict[str, Any] = getattr(self, self._extra_field)
+            setattr(self, self._extra_field, {**extra, **known})
+            extra.clear()
+        return self
 
     @field_validator("ts")
     @classmethod
@@ -160,6 +157,7 @@ class Interaction(_Item):
         attributes: Anything else, including unknown top-level keys.
     """
 
+    _extra_field: ClassVar[str] = "attributes"
     kind: Literal["interaction"] = Field(default="interaction", exclude=True)
     turn: int | None = Field(default=None, ge=0)
     system_version: str | None = None
@@ -202,6 +200,7 @@ class SessionEvent(_Item):
         attrs: Anything else, including unknown top-level keys.
     """
 
+    _extra_field: ClassVar[str] = "attrs"
     kind: Literal["event"] = Field(default="event", exclude=True)
     record_id: str | None = Field(default=None, max_length=256)
     type: str

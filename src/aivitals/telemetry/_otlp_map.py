@@ -50,7 +50,12 @@ Mapping (the canonical table of ``reference/otel-genai.md``):
   an ``exception`` event's message, else the error type; ``error_kind`` =
   ``error.type`` or the exception type.
 - ``tags``: ``provider``, ``model``, ``operation``, and the resource's
-  ``service.name``, ``service.version``, ``deployment.environment(.name)``.
+  ``service.name``, ``service.version``, ``deployment.environment(.name)``;
+  then the slices the application names — scalar values of OpenInference
+  ``metadata`` (a JSON object), OpenLLMetry
+  ``traceloop.association.properties.NAME`` and ``aivitals.tag.NAME`` — on
+  the resource, overridden by the span's (``aivitals.tag.segment = "pro"``
+  becomes ``tags["segment"]``, so ``vitals metrics --by segment`` works).
 - ``attributes``: ``{"span": raw span attributes, "resource": raw resource
   attributes, "name", "kind", "parent_span_id", "scope"}``.
 
@@ -118,6 +123,7 @@ _RESOURCE_TAGS = (
     "deployment.environment.name",
 )
 _ASSOC = "traceloop.association.properties."
+_TAG = "aivitals.tag."
 _SCORE_COLUMNS = (
     "record_id, run_id, scorer, scorer_version, spec_hash, value, passed, label, explanation"
 )
@@ -365,6 +371,25 @@ def _error(span: Any, attrs: Mapping[str, Any]) -> tuple[str | None, str | None]
     return message, error_type or _text(exception.get("exception.type"))
 
 
+def _slice_tags(attrs: Mapping[str, Any]) -> dict[str, str]:
+    """Slice attributes the application set, as text tags (see module docs)."""
+    tags: dict[str, Any] = {}
+    metadata = attrs.get("metadata")
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            metadata = None
+    if isinstance(metadata, Mapping):
+        tags.update({str(k): v for k, v in metadata.items() if isinstance(v, str | int | float)})
+    for key, value in attrs.items():
+        for prefix in (_ASSOC, _TAG):
+            name = key.removeprefix(prefix)
+            if name != key and name not in ("session_id", "user_id") and name:
+                tags[name] = value
+    return {k: text for k, v in tags.items() if (text := _text(v)) is not None}
+
+
 def _interaction(
     span: Any, attrs: dict[str, Any], resource: dict[str, Any], scope: str, operation: str
 ) -> dict[str, Any]:
@@ -397,6 +422,8 @@ def _interaction(
         "model": model,
         "operation": operation,
         **{key: _text(resource.get(key)) for key in _RESOURCE_TAGS},
+        **_slice_tags(resource),
+        **_slice_tags(attrs),
     }
     item: dict[str, Any] = {
         "kind": "interaction",

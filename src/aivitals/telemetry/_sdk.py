@@ -368,13 +368,23 @@ class Tracker:
         fields: Any other interaction fields (``tokens_in``, ``tags``...).
     """
 
-    def __init__(self, client: Client, input: Any, fields: Mapping[str, Any]) -> None:
-        self.client = client
+    def __init__(self, client: Client | None, input: Any, fields: Mapping[str, Any]) -> None:
+        self._bound = client
         self.input = input
         self.output: Any = None
         self.fields: dict[str, Any] = dict(fields)
         self.id: str = str(self.fields.pop("id", None) or new_id())
         self._start = 0.0
+
+    @property
+    def client(self) -> Client:
+        """The client it logs to: its own, else the default one *at call time*.
+
+        Resolving the default late matters for ``@aivitals.track`` at module
+        level: it runs at import, before the application calls
+        :func:`configure`, which replaces (and closes) the default client.
+        """
+        return self._bound if self._bound is not None else get_client()
 
     def set(self, **fields: Any) -> None:
         """Add or change fields of the interaction being recorded."""
@@ -406,7 +416,7 @@ class Tracker:
 
         def fresh(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Tracker:
             given = template.input if template.input is not None else _as_input(args, kwargs)
-            return Tracker(template.client, given, template.fields)
+            return Tracker(template._bound, given, template.fields)
 
         if inspect.iscoroutinefunction(fn):
 
@@ -483,5 +493,10 @@ def log_event(type: str, value: float | None = None, **fields: Any) -> str:
 
 
 def track(input: Any = None, **fields: Any) -> Tracker:
-    """Track a call on the default client; see :meth:`Client.track`."""
-    return get_client().track(input, **fields)
+    """Track a call on the default client; see :meth:`Client.track`.
+
+    The default client is looked up when the tracked call ends, so a
+    decorator applied at import still logs to the client :func:`configure`
+    sets up later.
+    """
+    return Tracker(None, input, fields)
