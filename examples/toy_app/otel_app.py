@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
         turns.append((span, s.resolved))
-    # Evaluations come after their spans: a score is stored only once its interaction is.
+    # Order does not matter to the server (an evaluation that arrives before
+    # its span is parked until the span is stored); flushing first keeps the
+    # printed counts simple.
     ok = tracing.force_flush(30_000)
     for span, resolved in turns:
         evals.emit(

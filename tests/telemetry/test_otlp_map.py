@@ -388,14 +388,21 @@ def test_evaluation_records_rejections_and_unknown_records(store: Store) -> None
     assert "gen_ai.evaluation.name is required" in reasons[1]
     assert "not a number" in reasons[2]
 
-    # No interaction stored yet: the scores are refused, saying why.
-    refused = ingest_logs(store, request)
-    assert (refused.accepted, refused.rejected) == (0, 5)
-    assert "send its span first (x2)" in refused.message
-    assert "not a number: 'high'" in refused.message
+    # No interaction stored yet: the valid scores are parked (acknowledged),
+    # the invalid ones refused with their reasons.
+    early = ingest_logs(store, request)
+    assert (early.accepted, early.rejected) == (2, 3)
+    assert "not a number: 'high'" in early.message
+    assert store.one("SELECT count(*) FROM scores") == (0,)
+    assert store.one("SELECT count(*) FROM parked_scores") == (2,)
+    again = ingest_logs(store, request)  # a re-sent export is a duplicate while parked too
+    assert (again.accepted, again.duplicates) == (0, 2)
+    # The span arrives: its parked scores move over, once.
     ingest_traces(store, decode_traces(TRACES_JSON.encode(), "application/json", None))
-    result = insert_scores(store, scores + scores[:1])  # a repeat inside one batch
-    assert (result.accepted, result.duplicates, result.rejected) == (2, 1, ())
+    assert store.one("SELECT count(*) FROM parked_scores") == (0,)
+    assert store.one("SELECT count(*) FROM scores WHERE spec_hash = 'otel'") == (2,)
+    result = insert_scores(store, scores + scores[:1])  # the same again, and a repeat inside
+    assert (result.accepted, result.duplicates, result.rejected) == (0, 3, ())
     assert store.one("SELECT count(*) FROM scores WHERE spec_hash = 'otel'") == (2,)
 
 

@@ -138,5 +138,23 @@ DROP INDEX records_source_ts;
 DROP INDEX events_session;
 """
 
+# OTLP exporters send spans and log records on separate schedules, so an
+# evaluation result can arrive before the span it scores. It waits here,
+# acknowledged, and moves to `scores` when the span is stored.
+_V4 = """
+CREATE TABLE parked_scores (
+    record_id VARCHAR NOT NULL,
+    run_id VARCHAR,
+    scorer VARCHAR NOT NULL,
+    scorer_version VARCHAR NOT NULL,
+    spec_hash VARCHAR NOT NULL,
+    value DOUBLE,
+    passed BOOLEAN,
+    label VARCHAR,
+    explanation VARCHAR,
+    parked_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+"""
+
 #: (version, SQL) pairs, applied in order.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))

@@ -145,6 +145,7 @@ class ScoreInsertResult:
     accepted: int
     duplicates: int
     rejected: tuple[Rejection, ...]
+    parked: int = 0
 
 
 @dataclass(frozen=True)
@@ -595,12 +596,15 @@ def logs_to_scores(
 
 
 def insert_scores(store: Store, scores: Sequence[Mapping[str, Any]]) -> ScoreInsertResult:
-    """Store OTLP scores of interactions that exist; idempotent.
+    """Store OTLP scores; idempotent.
 
     Scores go into ``scores`` with ``run_id`` NULL and ``scorer_version`` /
     ``spec_hash`` :data:`OTEL_SCORER_VERSION`. A score identical to one
-    stored (same record, scorer, value, label, explanation) is a duplicate;
-    a score of a record not in the store is rejected.
+    stored (same record, scorer, value, label, explanation) is a duplicate.
+    A score of a record not yet stored is *parked* (``parked_scores``,
+    durable and acknowledged) and moves to ``scores`` when its span arrives
+    (:func:`release_parked_scores`): exporters batch spans and log records
+    separately, so the evaluation often comes first.
     """
     columns = ScoreColumns()
     for s in scores:
@@ -633,10 +637,12 @@ def insert_scores(store: Store, scores: Sequence[Mapping[str, Any]]) -> ScoreIns
             rows = con.execute(
                 "SELECT c.position, "
                 "EXISTS (SELECT 1 FROM records r WHERE r.record_id = c.record_id) AS known, "
-                f"EXISTS (SELECT 1 FROM scores s WHERE {same}) AS stored "
+                f"EXISTS (SELECT 1 FROM scores s WHERE {same}) "
+                f"OR EXISTS (SELECT 1 FROM parked_scores s WHERE {same}) AS stored "
                 "FROM _aivitals_otel_scores c ORDER BY c.position"
             ).fetchall()
             fresh: list[int] = []
+            parked: list[int] = []
             seen: set[tuple[Any, ...]] = set()
             rejected: list[Rejection] = []
             duplicates = 0
@@ -649,36 +655,55 @@ def insert_scores(store: Store, scores: Sequence[Mapping[str, Any]]) -> ScoreIns
                     s.get("label"),
                     s.get("explanation"),
                 )
-                if not known:
-                    record_id = str(s["record_id"])
-                    rejected.append(
-                        Rejection(
-                            record_id[:32],
-                            record_id[32:],
-                            "no interaction with this trace and span id is stored; "
-                            "send its span first",
-                        )
-                    )
-                elif stored or key in seen:
+                if stored or key in seen:
                     duplicates += 1
                 else:
                     seen.add(key)
-                    fresh.append(position)
-            if fresh:
-                con.register(
-                    "_aivitals_otel_fresh", pa.table({"position": pa.array(fresh, type=pa.int64())})
-                )
-                try:
-                    con.execute(
-                        f"INSERT INTO scores ({_SCORE_COLUMNS}) "
-                        f"SELECT {_SCORE_COLUMNS} FROM _aivitals_otel_scores WHERE position IN "
-                        "(SELECT position FROM _aivitals_otel_fresh) ORDER BY position"
-                    )
-                finally:
-                    con.unregister("_aivitals_otel_fresh")
+                    (fresh if known else parked).append(position)
+            for table, positions in (("scores", fresh), ("parked_scores", parked)):
+                _insert_positions(con, table, positions)
     finally:
         store.con.unregister("_aivitals_otel_scores")
-    return ScoreInsertResult(len(fresh), duplicates, tuple(rejected))
+    return ScoreInsertResult(len(fresh), duplicates, tuple(rejected), len(parked))
+
+
+def _insert_positions(con: Any, table: str, positions: Sequence[int]) -> None:
+    """Copy the rows at ``positions`` of the registered scores into ``table``."""
+    if not positions:
+        return
+    con.register(
+        "_aivitals_otel_fresh", pa.table({"position": pa.array(positions, type=pa.int64())})
+    )
+    try:
+        con.execute(
+            f"INSERT INTO {table} ({_SCORE_COLUMNS}) "
+            f"SELECT {_SCORE_COLUMNS} FROM _aivitals_otel_scores WHERE position IN "
+            "(SELECT position FROM _aivitals_otel_fresh) ORDER BY position"
+        )
+    finally:
+        con.unregister("_aivitals_otel_fresh")
+
+
+def release_parked_scores(store: Store, record_ids: Sequence[str]) -> int:
+    """Move parked scores of ``record_ids`` (now stored) into ``scores``.
+
+    Returns:
+        How many scores moved.
+    """
+    if not record_ids or store.one("SELECT count(*) FROM parked_scores") == (0,):
+        return 0
+    store.con.register("_aivitals_arrived", pa.table({"id": pa.array(record_ids, pa.string())}))
+    try:
+        with store.transaction() as con:
+            where = "record_id IN (SELECT id FROM _aivitals_arrived)"
+            moved = con.execute(
+                f"INSERT INTO scores ({_SCORE_COLUMNS}) SELECT {_SCORE_COLUMNS} "
+                f"FROM parked_scores WHERE {where} ORDER BY parked_at"
+            ).fetchall()
+            con.execute(f"DELETE FROM parked_scores WHERE {where}").fetchall()
+    finally:
+        store.con.unregister("_aivitals_arrived")
+    return int(moved[0][0]) if moved else 0
 
 
 # ---------------------------------------------------------------- one request
@@ -702,6 +727,9 @@ def ingest_traces(store: Store, request: ExportTraceServiceRequest) -> TracesIng
     for start in range(0, len(items), MAX_BATCH_ITEMS):
         chunk = items[start : start + MAX_BATCH_ITEMS]
         result = ingest_batch(store, chunk)
+        release_parked_scores(
+            store, [chunk[r.index]["id"] for r in result.items if r.status != "rejected"]
+        )
         accepted += result.accepted
         duplicates += result.duplicates
         reasons.extend(
@@ -717,5 +745,5 @@ def ingest_logs(store: Store, request: ExportLogsServiceRequest) -> LogsIngestRe
     result = insert_scores(store, scores)
     reasons = [r.reason for r in (*rejections, *result.rejected)]
     return LogsIngestResult(
-        result.accepted, result.duplicates, skipped, len(reasons), _message(reasons)
+        result.accepted + result.parked, result.duplicates, skipped, len(reasons), _message(reasons)
     )

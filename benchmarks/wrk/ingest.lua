@@ -1,0 +1,45 @@
+-- wrk load for POST /api/v1/ingest: unique CSAT events, BATCH per request.
+-- Env: VITALS_KEY (API key), BATCH (items per request). Each wrk thread
+-- numbers its own ids so no event repeats; `done` prints the 200 count so
+-- the benchmark can check every acknowledged event is in the store.
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  batch = tonumber(os.getenv("BATCH") or "1")
+  headers = {
+    ["Authorization"] = "Bearer " .. os.getenv("VITALS_KEY"),
+    ["Content-Type"] = "application/json",
+  }
+  counter, ok, failed = 0, 0, 0
+end
+
+function request()
+  counter = counter + 1
+  local parts = {}
+  for j = 1, batch do
+    parts[j] = string.format(
+      '{"id":"w%d-%d-%d","session_id":"s%d","type":"csat","value":%d}',
+      tid, counter, j, (counter * batch + j) % 997, 1 + j % 5)
+  end
+  local body = '{"items":[' .. table.concat(parts, ",") .. ']}'
+  return wrk.format("POST", "/api/v1/ingest", headers, body)
+end
+
+function response(status, headers, body)
+  if status == 200 then ok = ok + 1 else failed = failed + 1 end
+end
+
+function done(summary, latency, requests)
+  local total_ok, total_failed = 0, 0
+  for _, thread in ipairs(threads) do
+    total_ok = total_ok + thread:get("ok")
+    total_failed = total_failed + thread:get("failed")
+  end
+  io.write(string.format("WRK_RESULT ok=%d failed=%d p99_ms=%.1f\n",
+    total_ok, total_failed, latency:percentile(99) / 1000))
+end
