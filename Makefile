@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test check lint types fmt bench clean env
+.PHONY: demo test check lint types fmt bench bench-peers clean env
 
 env: $(STAMP)
 
@@ -41,5 +41,11 @@ fmt: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# pandas and polars for the metrics benchmark, in their own venv: never
+# dependencies of aivitals.
+bench-peers: | $(UV)
+	$(UV) venv --allow-existing .bench-peers
+	$(UV) pip install --python .bench-peers/bin/python -r benchmarks/peers/requirements.txt
+
 clean:
-	rm -rf $(VENV) $(TOOLS) .vitals
+	rm -rf $(VENV) $(TOOLS) .vitals .bench-peers

@@ -9,6 +9,7 @@ from benchmarks import (
     bench_eval_http,
     bench_ingest,
     bench_metrics,
+    bench_scale,
     bench_scoring,
     bench_serve,
 )
@@ -21,6 +22,7 @@ ALL = {
     "ingest": bench_ingest.main,
     "metrics": bench_metrics.main,
     "serve": bench_serve.main,
+    "scale": bench_scale.main,  # ~30 min: 100M interactions
 }
 
 if __name__ == "__main__":

@@ -78,8 +78,14 @@ class Marked(Dialect):
     def bucket(self, ts: str, seconds: int) -> str:
         return f"BUCKET({ts}, {seconds})"
 
-    def sorted_list(self, value: str) -> str:
-        return f"SORTED({value})"
+    def value_list(self, value: str) -> str:
+        return f"VALUES({value})"
+
+    def sort_list(self, values: str) -> str:
+        return f"SORTED({values})"
+
+    def extreme_values(self, value: str, k: int, *, largest: bool) -> str:
+        return f"EXTREME({value}, {k}, {largest})"
 
     def list_slice(self, values: str, start0: str, length: str) -> str:
         return f"SLICE({values}, {start0}, {length})"
@@ -89,6 +95,7 @@ def test_engine_specific_sql_goes_through_the_dialect():
     sql = compile_metric(
         get_metric("latency_p95"), window_seconds=300, by=["segment"], dialect=Marked()
     ).sql
-    assert "BUCKET(_ts, 300)" in sql and "SORTED(" in sql and "SLICE(sorted_values" in sql
+    assert "BUCKET(_ts, 300)" in sql and "VALUES(" in sql and "EXTREME(" in sql
+    assert "SLICE(SORTED(all_values)" in sql and "SLICE(extreme_values" in sql
     duck = compile_metric(get_metric("latency_p95"), window_seconds=300, dialect=DUCKDB).sql
     assert "list_sort" in duck and "BUCKET" not in duck

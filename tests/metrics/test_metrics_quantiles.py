@@ -14,7 +14,8 @@ from scipy import stats
 
 from aivitals.metrics import compute_metrics
 from aivitals.metrics._compute import quantile_estimates
-from aivitals.metrics._sql import band_half_width
+from aivitals.metrics._definitions import MetricDefinition
+from aivitals.metrics._sql import band_half_width, compile_metric
 from aivitals.store import Store
 
 from .conftest import T0, TAGS
@@ -83,3 +84,26 @@ def test_band_logic_matches_full_sort(values: list[float], q: float):
     if n > 1 and est.ci_low is not None:
         ci = stats.quantile_test(x, q=est.value, p=q).confidence_interval(0.95)
         assert (est.ci_low, est.ci_high) == (ci.low, ci.high)
+
+
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.95])
+def test_band_from_extreme_values_or_full_sort_agree_with_numpy(store: Store, q: float):
+    # Small groups take their band from the top-k / bottom-k aggregate, large
+    # ones from sorting the whole list: both must give the exact order statistics.
+    rng = np.random.default_rng(3)
+    groups = [rng.lognormal(5, 1, size) for size in (1, 2, 30, 64, 65, 300, 3000)]
+    insert_latencies(store, groups)
+    definition = MetricDefinition(
+        "latency_q", "quantile", "q", "ms", "lower_is_better", "records", "latency_ms", q=q
+    )
+    query = compile_metric(definition, window_seconds=None, by=["segment"])
+    table = store.con.sql(query.sql).to_arrow_table()
+    estimates = quantile_estimates(table["n"], table["band_start"], table["band"], q)
+    by_segment = dict(zip(table["d0"].to_pylist(), estimates, strict=True))
+    for g, x in enumerate(groups):
+        est = by_segment[f"s{g}"]
+        assert est.n == len(x)
+        assert est.value == pytest.approx(np.quantile(x, q), rel=1e-12)
+        if est.ci_low is not None:
+            ci = stats.quantile_test(x, q=est.value, p=q).confidence_interval(0.95)
+            assert (est.ci_low, est.ci_high) == (ci.low, ci.high)

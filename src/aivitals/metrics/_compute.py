@@ -12,7 +12,7 @@ is the linearly interpolated sample quantile (``numpy.quantile``'s default).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -143,6 +143,61 @@ def _proportion_estimates(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """Estimates per group, one list per field: no object per group until the end."""
+
+    value: list[float | None]
+    ci_low: list[float | None]
+    ci_high: list[float | None]
+    n: list[int]
+    method: list[str]
+    reason: list[str | None]
+
+    @classmethod
+    def of(cls, estimates: Sequence[Estimate]) -> _Columns:
+        return cls(
+            [e.value for e in estimates],
+            [e.ci_low for e in estimates],
+            [e.ci_high for e in estimates],
+            [e.n for e in estimates],
+            [e.method for e in estimates],
+            [e.reason for e in estimates],
+        )
+
+    def estimates(self) -> list[Estimate]:
+        fields = (self.value, self.ci_low, self.ci_high, self.n, self.method, self.reason)
+        return [Estimate(*row) for row in zip(*fields, strict=True)]
+
+    def clipped(self, bounds: tuple[float | None, float | None]) -> _Columns:
+        """Intervals clipped to the metric's natural range, where both ends exist."""
+        low, high = bounds
+        if low is None and high is None:
+            return self
+        both = [
+            lo is not None and hi is not None
+            for lo, hi in zip(self.ci_low, self.ci_high, strict=True)
+        ]
+        return replace(
+            self,
+            ci_low=_bounded(self.ci_low, both, low, max),
+            ci_high=_bounded(self.ci_high, both, high, min),
+        )
+
+
+def _bounded(
+    values: list[float | None],
+    both: list[bool],
+    bound: float | None,
+    pick: Callable[[float, float], float],
+) -> list[float | None]:
+    if bound is None:
+        return values
+    return [
+        pick(bound, v) if ok and v is not None else v for v, ok in zip(values, both, strict=True)
+    ]
+
+
 def quantile_estimates(
     n: npt.ArrayLike,
     band_start: npt.ArrayLike,
@@ -157,6 +212,16 @@ def quantile_estimates(
     ``scipy.stats.quantile_test(...).confidence_interval``; the value is the
     linearly interpolated quantile. Vectorised over groups.
     """
+    return _quantile_columns(n, band_start, bands, q, alpha).estimates()
+
+
+def _quantile_columns(
+    n: npt.ArrayLike,
+    band_start: npt.ArrayLike,
+    bands: pa.Array | pa.ChunkedArray | Sequence[Sequence[float] | None],
+    q: float,
+    alpha: float,
+) -> _Columns:
     from scipy import stats as sps  # noqa: PLC0415 - slow import, first use only
 
     method = "order statistic"
@@ -198,46 +263,38 @@ def quantile_estimates(
             "too few values for this level",
         ],
         default="",
-    ).tolist()
+    )
     keep_value = (ns > 0) & in_band
     keep_ci = keep_value & (ns > 1) & has_ci
-    values = pa.array(value, mask=~keep_value).to_pylist()
-    lows = pa.array(low, mask=~keep_ci).to_pylist()
-    highs = pa.array(high, mask=~keep_ci).to_pylist()
-    return [
-        Estimate(v, v_lo, v_hi, size, method, reason or None)
-        for v, v_lo, v_hi, size, reason in zip(
-            values, lows, highs, ns.tolist(), reasons, strict=True
-        )
-    ]
+    return _Columns(
+        pa.array(value, mask=~keep_value).to_pylist(),
+        pa.array(low, mask=~keep_ci).to_pylist(),
+        pa.array(high, mask=~keep_ci).to_pylist(),
+        ns.tolist(),
+        [method] * len(ns),
+        pa.array(reasons, mask=reasons == "").to_pylist(),
+    )
 
 
-def _estimates(definition: MetricDefinition, table: pa.Table, alpha: float) -> list[Estimate]:
+def _estimates(definition: MetricDefinition, table: pa.Table, alpha: float) -> _Columns:
     n = _ints(table["n"])
     if definition.kind == "proportion":
-        return _proportion_estimates(n, _ints(table["k"]), alpha)
+        return _Columns.of(_proportion_estimates(n, _ints(table["k"]), alpha))
     if definition.kind == "mean":
         sums = zip(_floats(table["s"]), _floats(table["ss"]), strict=True)
-        return [
-            MeanStats(int(c), s, ss).estimate(alpha) for c, (s, ss) in zip(n, sums, strict=True)
-        ]
+        return _Columns.of(
+            [MeanStats(int(c), s, ss).estimate(alpha) for c, (s, ss) in zip(n, sums, strict=True)]
+        )
     if definition.kind == "ratio":
         columns = [_floats(table[c]) for c in ("sx", "sy", "sxx", "syy", "sxy")]
-        return [
-            RatioStats(int(c), *sums).estimate(alpha)
-            for c, sums in zip(n, zip(*columns, strict=True), strict=True)
-        ]
+        return _Columns.of(
+            [
+                RatioStats(int(c), *sums).estimate(alpha)
+                for c, sums in zip(n, zip(*columns, strict=True), strict=True)
+            ]
+        )
     assert definition.q is not None
-    return quantile_estimates(n, _ints(table["band_start"]), table["band"], definition.q, alpha)
-
-
-def _clip(est: Estimate, bounds: tuple[float | None, float | None]) -> Estimate:
-    low, high = bounds
-    if est.ci_low is None or est.ci_high is None or (low is None and high is None):
-        return est
-    ci_low = est.ci_low if low is None else max(low, est.ci_low)
-    ci_high = est.ci_high if high is None else min(high, est.ci_high)
-    return replace(est, ci_low=ci_low, ci_high=ci_high)
+    return _quantile_columns(n, _ints(table["band_start"]), table["band"], definition.q, alpha)
 
 
 def _check_by(by: Sequence[str]) -> tuple[str, ...]:
@@ -263,6 +320,25 @@ def _utc(value: Any) -> datetime | None:
         return None
     assert isinstance(value, datetime)
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _slices(table: pa.Table, dims: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """The ``by`` values of each row as a fresh dict, built once per distinct combination."""
+    if not dims or table.num_rows == 0:
+        return [{} for _ in range(table.num_rows)]
+    labels: list[list[str | None]] = []
+    indices = []
+    for i in range(len(dims)):
+        encoded = pc.dictionary_encode(table[f"d{i}"], null_encoding="encode").combine_chunks()
+        labels.append(encoded.dictionary.to_pylist())
+        indices.append(np.asarray(encoded.indices.to_numpy(), dtype=np.int64))
+    distinct, inverse = np.unique(np.stack(indices, axis=1), axis=0, return_inverse=True)
+    protos = [
+        {dim: values[j] for dim, values, j in zip(dims, labels, row, strict=True)}
+        for row in distinct.tolist()
+    ]
+    # Copies, not shared dicts: a caller may change one value's slice.
+    return [protos[i].copy() for i in inverse.reshape(-1).tolist()]
 
 
 def compute_metrics(
@@ -319,27 +395,20 @@ def compute_metrics(
             dialect=dialect,
         )
         table = store.con.sql(query.sql).to_arrow_table()
-        windows = _window_starts(table["window_start"])
-        columns = [table[f"d{i}"].to_pylist() for i in range(len(dims))]
-        slices = [dict(zip(dims, row, strict=True)) for row in zip(*columns, strict=True)]
-        estimates = _estimates(definition, table, alpha)
-        if definition.bounds != (None, None):
-            estimates = [_clip(est, definition.bounds) for est in estimates]
-        if not dims:
-            slices = [{} for _ in estimates]
+        columns = _estimates(definition, table, alpha).clipped(definition.bounds)
+        name, unit = definition.name, definition.unit
         out.extend(
-            MetricValue(
-                definition.name,
-                start,
-                slice_,
-                est.value,
-                est.ci_low,
-                est.ci_high,
-                est.n,
-                est.method,
-                definition.unit,
-                est.reason,
+            MetricValue(name, start, slice_, value, low, high, n, method, unit, reason)
+            for start, slice_, value, low, high, n, method, reason in zip(
+                _window_starts(table["window_start"]),
+                _slices(table, dims),
+                columns.value,
+                columns.ci_low,
+                columns.ci_high,
+                columns.n,
+                columns.method,
+                columns.reason,
+                strict=True,
             )
-            for start, slice_, est in zip(windows, slices, estimates, strict=True)
         )
     return out

@@ -8,9 +8,10 @@ the exact binomial rank bounds and the interpolation points (O(√n) values
 per group, never the whole column).
 
 Everything engine-specific goes through :class:`Dialect`: time bucketing,
-literals, regular expressions and sorted-list aggregation. Definitions and
-the grain queries use portable SQL (CASE, COALESCE, ``min_by``, map
-subscripts), so a Spark dialect only overrides the dialect's methods.
+literals, regular expressions, value lists, top-k aggregates and list
+sorting. Definitions and the grain queries use portable SQL (CASE, COALESCE,
+``min_by``, map subscripts), so a Spark dialect only overrides the dialect's
+methods.
 
 Grains (one row per unit, columns usable in definitions):
 
@@ -45,6 +46,11 @@ DIM_COLUMNS = {"model_version": "system_version", "system_version": "system_vers
 #: far beyond the 1.96 the exact 95 % (or 99.9 %) bounds need.
 _BAND_SD = 4.5
 _BAND_SLACK = 3
+
+#: A quantile's band comes from a top-k (bottom-k) aggregate of this many
+#: values when they hold it (small groups; high quantiles); otherwise from
+#: sorting the group's whole list, which costs a sort per group.
+_EXTREME_K = 64
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -91,9 +97,17 @@ class Dialect:
         """Whether ``pattern`` occurs in ``text``."""
         return f"regexp_matches({text}, {self.string(pattern)})"
 
-    def sorted_list(self, value: str) -> str:
-        """Aggregate: the non-null values of ``value``, sorted ascending."""
-        return f"list_sort(list({value}) FILTER (WHERE {value} IS NOT NULL))"
+    def value_list(self, value: str) -> str:
+        """Aggregate: the non-null values of ``value``, in no particular order."""
+        return f"list({value}) FILTER (WHERE {value} IS NOT NULL)"
+
+    def sort_list(self, values: str) -> str:
+        """A list sorted ascending."""
+        return f"list_sort({values})"
+
+    def extreme_values(self, value: str, k: int, *, largest: bool) -> str:
+        """Aggregate: the ``k`` largest (or smallest) non-null values of ``value``, ascending."""
+        return f"list_reverse(max({value}, {k}))" if largest else f"min({value}, {k})"
 
     def list_slice(self, values: str, start0: str, length: str) -> str:
         """``length`` elements of a list from 0-based ``start0``."""
@@ -264,8 +278,36 @@ def _stats(definition: MetricDefinition, d: Dialect) -> tuple[str, tuple[str, ..
             f"sum({y} * {y}) AS syy, sum({x} * {y}) AS sxy",
             ("n", "sx", "sy", "sxx", "syy", "sxy"),
         )
+    assert definition.q is not None
     v = f"(CASE WHEN {where} THEN CAST({value} AS DOUBLE) END)"
-    return f"count({v}) AS n, {d.sorted_list(v)} AS sorted_values", ("n", "sorted_values")
+    extreme = d.extreme_values(v, _EXTREME_K, largest=definition.q >= 0.5)
+    return (
+        f"count({v}) AS n, {d.value_list(v)} AS all_values, {extreme} AS extreme_values",
+        ("n", "all_values", "extreme_values"),
+    )
+
+
+def _band(sql: str, dim_cols: str, q: float, dialect: Dialect) -> str:
+    """Wrap the quantile aggregate: per group, the band of sorted values around rank n·q.
+
+    The band comes from the group's extreme values when they hold it (their
+    ascending ranks start at ``n - len`` for the largest, 0 for the smallest),
+    else from its sorted list of all values.
+    """
+    half = f"CAST(ceil({_BAND_SD} * sqrt(n * {q} * {1 - q})) AS BIGINT) + {_BAND_SLACK}"
+    start = f"greatest(0, CAST(floor(n * {q}) AS BIGINT) - ({half}))"
+    stop = f"least(n - 1, CAST(floor(n * {q}) AS BIGINT) + ({half}))"
+    first = f"n - least(n, {_EXTREME_K})" if q >= 0.5 else "0"
+    last = "n - 1" if q >= 0.5 else f"least(n, {_EXTREME_K}) - 1"
+    length = "band_stop - band_start + 1"
+    from_extremes = dialect.list_slice("extreme_values", f"band_start - ({first})", length)
+    from_all = dialect.list_slice(dialect.sort_list("all_values"), "band_start", length)
+    return (
+        f"SELECT window_start{dim_cols}, n, band_start,\n"
+        f"    CASE WHEN band_start >= {first} AND band_stop <= {last} THEN {from_extremes}\n"
+        f"    ELSE {from_all} END AS band\n"
+        f"FROM (SELECT *, {start} AS band_start, {stop} AS band_stop FROM ({sql}) agg) b"
+    )
 
 
 def compile_metric(
@@ -300,16 +342,8 @@ def compile_metric(
     sql = f"WITH {grain}\nSELECT {window} AS window_start{dim_select}, {stats}\nFROM units{group}"
     if definition.kind == "quantile":
         assert definition.q is not None
-        q = definition.q
-        half = f"CAST(ceil({_BAND_SD} * sqrt(n * {q} * {1 - q})) AS BIGINT) + {_BAND_SLACK}"
-        start = f"greatest(0, CAST(floor(n * {q}) AS BIGINT) - ({half}))"
-        stop = f"least(n - 1, CAST(floor(n * {q}) AS BIGINT) + ({half}))"
-        band = dialect.list_slice("sorted_values", start, f"({stop}) - ({start}) + 1")
         dim_cols = "".join(f", d{i}" for i in range(len(dims)))
-        sql = (
-            f"SELECT window_start{dim_cols}, n, {start} AS band_start, {band} AS band\n"
-            f"FROM ({sql}) agg"
-        )
+        sql = _band(sql, dim_cols, definition.q, dialect)
         names = ("n", "band_start", "band")
     return CompiledQuery(f"{sql}\nORDER BY {order}", dims, names)
 
