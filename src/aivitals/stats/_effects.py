@@ -77,6 +77,10 @@ def cohens_d_paired(differences: npt.ArrayLike, *, alpha: float = 0.05) -> Estim
     # Equal values can leave a rounding-sized sd; compare them, not the sd.
     if d.min() == d.max():
         return Estimate(None, None, None, n, D_METHOD, reason="all differences equal")
+    # Subnormal differences can give an sd that underflows to 0 (or a ratio
+    # that overflows): there is no scale to divide by.
+    if sd == 0.0 or not math.isfinite(float(d.mean()) / sd):
+        return Estimate(None, None, None, n, D_METHOD, reason="differences too small to scale")
     from scipy.stats import norm  # noqa: PLC0415 - scipy.stats costs ~0.5 s to import
 
     value = float(d.mean()) / sd
