@@ -1,5 +1,7 @@
 """``vitals demo`` end to end: the story a new user reads."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ def test_demo_evaluates_both_versions_and_names_the_voice_regression(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("VITALS_STORE", raising=False)
-    result = CliRunner().invoke(app, ["demo"], catch_exceptions=False)
+    result = CliRunner().invoke(app, ["demo", "--no-serve"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "lumen-support-v1 (completed)" in out
@@ -29,6 +31,18 @@ def test_demo_evaluates_both_versions_and_names_the_voice_regression(
     assert list((tmp_path / ".vitals").glob("sim-*.truth.json"))
     assert (tmp_path / ".vitals" / "vitals.duckdb").is_file()
     assert (tmp_path / ".vitals" / "demo" / "suite_v2.yaml").is_file()
+    # The health view names the voice channel's drop, and the static report
+    # shows the numbers `vitals health --json` prints.
+    health = out.split("AI health by day")[1]
+    assert "Largest fall: channel=voice" in health
+    page = (tmp_path / ".vitals" / "demo" / "health.html").read_text(encoding="utf-8")
+    shown = re.search(r'data-key="score" data-value="([^"]*)"', page)
+    assert shown, "no score on the static health report"
+    printed = CliRunner().invoke(app, ["health", "--by", "channel", "--json"])
+    assert printed.exit_code == 0, printed.output
+    windows = json.loads(printed.stdout)["windows"]
+    overall = [w for w in windows if not w["slice"] and w["score"] is not None]
+    assert float(shown.group(1)) == pytest.approx(overall[-1]["score"])
     # The suites the demo wrote are ordinary suites: a re-run hits the cache.
     again = CliRunner().invoke(app, ["eval", "run", ".vitals/demo/suite_v1.yaml", "--json"])
     assert again.exit_code == 0, again.output

@@ -10,6 +10,7 @@ from aivitals.cli import (  # noqa: F401  # isort: skip
     _eval,
     _flaky,
     _gate,
+    _health,
     _ingest,
     _metrics,
     _plan,

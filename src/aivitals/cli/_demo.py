@@ -3,17 +3,88 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from aivitals.cli._app import StoreOption, app
 from aivitals.cli._compare import print_comparison
 from aivitals.cli._render import console, print_rows, print_summary
+from aivitals.cli._serve import serve_store
 from aivitals.gate import render_text
+from aivitals.health import HealthReport, HealthWindow, compute_health, describe_change
 from aivitals.stats import Estimate, fmt_estimate
+from aivitals.store import Store
+from aivitals.web import render_overview
+
+#: The slice the demo's health view and dashboard link break the week down by.
+DASHBOARD_BY = ("channel",)
 
 __all__: list[str] = []
+
+
+def _fmt_window(w: HealthWindow) -> dict[str, Any]:
+    cost = ""
+    if w.impact is not None and w.impact.total is not None:
+        cost = f"{w.impact.total:,.0f} {w.impact.currency}"
+        if w.impact.ci_low is not None and w.impact.ci_high is not None:
+            cost += f" [{w.impact.ci_low:,.0f}, {w.impact.ci_high:,.0f}]"
+    score = "–" if w.score is None else f"{w.score:.0f}"
+    if w.ci_low is not None and w.ci_high is not None:
+        score += f" [{w.ci_low:.0f}, {w.ci_high:.0f}]"
+    return {
+        "day": _day(w),
+        "slice": ", ".join(f"{k}={v}" for k, v in w.slice.items()) or "all",
+        "score": score,
+        "band": w.band,
+        "change vs day before": w.change.summary if w.change else "",
+        "cost vs first day": cost,
+    }
+
+
+def _day(w: HealthWindow) -> str:
+    return f"{w.window_start:%a %d %b}" if w.window_start else "all"
+
+
+def _largest_fall(report: HealthReport) -> tuple[HealthWindow, HealthWindow] | None:
+    """The slice window furthest below the same slice's first scored window."""
+    first: dict[tuple[tuple[str, str | None], ...], HealthWindow] = {}
+    worst: tuple[float, HealthWindow, HealthWindow] | None = None
+    for w in report.windows:
+        if not w.slice or w.score is None:
+            continue
+        key = tuple(sorted(w.slice.items()))
+        start = first.setdefault(key, w)
+        fall = w.score - (start.score or 0.0)
+        if worst is None or fall < worst[0]:
+            worst = (fall, start, w)
+    return None if worst is None else (worst[1], worst[2])
+
+
+def _print_health(report: HealthReport) -> None:
+    """The score by day, overall and for the slice that fell furthest, explained."""
+    found = _largest_fall(report)
+    shown = [w for w in report.windows if not w.slice or (found and w.slice == found[1].slice)]
+    columns = ("day", "slice", "score", "band", "change vs day before", "cost vs first day")
+    print_rows([_fmt_window(w) for w in shown], columns, title=f"Health — {report.name}")
+    if found is None:
+        return
+    start, low = found
+    assert start.score is not None and low.score is not None
+    change = describe_change(
+        low.components,
+        start.components,
+        score_now=low.score,
+        score_before=start.score,
+        previous_window_start=start.window_start,
+        slice_=low.slice,
+    )
+    where = ", ".join(f"{k}={v}" for k, v in low.slice.items())
+    console.print(
+        f"Largest fall: {where}, {start.score:.0f} on {_day(start)} -> {low.score:.0f} on "
+        f"{_day(low)} ({change.summary})",
+        markup=False,
+    )
 
 
 @app.command("demo")
@@ -22,8 +93,21 @@ def demo(
     workdir: Annotated[
         Path, typer.Option(help="Where the demo writes its golden set and suites.")
     ] = Path(".vitals/demo"),
+    no_serve: Annotated[
+        bool,
+        typer.Option(
+            "--no-serve",
+            help="End with the static health report (WORKDIR/health.html) instead of "
+            "serving the dashboard.",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Port of the dashboard (0 picks a free one).")] = 8765,
 ) -> None:
-    """Evaluate the bundled Lumen support assistant, v1 and v2 (no network)."""
+    """Evaluate the bundled Lumen support assistant, v1 and v2, then watch a week of production.
+
+    Ends with the web dashboard on 127.0.0.1 (Ctrl-C to stop), or with
+    ``--no-serve`` the same overview as one static HTML file.
+    """
     from aivitals.demo._tour import run_tour  # noqa: PLC0415 - trains models; load on use
 
     console.print(
@@ -60,6 +144,16 @@ def demo(
     print_rows(rows, ("day", "version", "task completion", "n"), title="channel=voice")
     console.print(f"Incidents and their ground truth: {prod.truth_path}", markup=False)
     console.print(
+        "\n[bold]AI health by day[/bold] (the shipped customer-support config; "
+        "`vitals health --by channel --json` prints the same numbers)"
+    )
+    with Store(v1.store_path) as opened:
+        report = compute_health(opened, window="1d", by=DASHBOARD_BY)
+    _print_health(report)
+    html = workdir / "health.html"
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(render_overview(report.to_dict(), static=True), encoding="utf-8")
+    console.print(
         f"\nGolden set: {tour.golden}\nSuites: {tour.suites['v1']}, {tour.suites['v2']}\n"
         f"Gate: {tour.gate_files['policy']} -> "
         f"{tour.gate_files['junit']}, {tour.gate_files['md']}\n"
@@ -72,6 +166,16 @@ def demo(
         f"  vitals runs export {v2.id} --format csv\n"
         f"  vitals metrics task_completion_rate latency_p95 --window 1d "
         f"--by channel,model_version\n"
-        f"  vitals eval run {tour.suites['v2']}   (re-run: every call is a cache hit)",
+        f"  vitals health --by channel\n"
+        f"  vitals eval run {tour.suites['v2']}   (re-run: every call is a cache hit)\n\n"
+        f"Health report (one file, works offline): {html}",
         markup=False,
     )
+    if no_serve:
+        return
+    console.print(
+        f"\nDashboard: http://127.0.0.1:{port}/?by={','.join(DASHBOARD_BY)} "
+        "(read-only on this machine; Ctrl-C to stop; `vitals demo --no-serve` skips this)",
+        markup=False,
+    )
+    serve_store(Path(v1.store_path), keys=None, port=port)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,8 +23,9 @@ from aivitals.server import (
 )
 from aivitals.store import Store
 from aivitals.store._db import resolve_store_path
+from aivitals.web import register_dashboard
 
-__all__: list[str] = []
+__all__ = ["serve_store"]
 
 
 def _is_loopback(host: str) -> bool:
@@ -90,8 +92,12 @@ def serve(
             "new requests get 503 with Retry-After.",
         ),
     ] = DEFAULT_MAX_PENDING,
+    no_dashboard: Annotated[
+        bool,
+        typer.Option("--no-dashboard", help="Serve only the ingest API, not the web dashboard."),
+    ] = False,
 ) -> None:
-    """Serve the ingest API; this process becomes the store's only writer."""
+    """Serve the ingest API and the dashboard; this process becomes the store's only writer."""
     path = resolve_store_path(store)
     key_file = key_file_for(path)
     if create_key_name is not None:
@@ -114,12 +120,35 @@ def serve(
         )
     if port < 0 or port > 65535:
         raise InputError(Problem(f"port must be 0..65535, got {port}", field="--port"))
+    serve_store(
+        path,
+        keys=keys,
+        host=host,
+        port=port,
+        max_body_bytes=int(max_body_mb * 1024 * 1024),
+        max_pending=max_queue,
+        dashboard=not no_dashboard,
+    )
+
+
+def serve_store(
+    path: Path,
+    *,
+    keys: ApiKeys | None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    max_body_bytes: int = DEFAULT_MAX_BODY,
+    max_pending: int = DEFAULT_MAX_PENDING,
+    dashboard: bool = True,
+) -> None:
+    """Open ``path`` and serve it until SIGINT/SIGTERM (``vitals serve``, ``vitals demo``)."""
     with Store(path) as opened:
         application = create_app(
             opened,
             keys=keys,
-            max_body_bytes=int(max_body_mb * 1024 * 1024),
-            max_pending=max_queue,
+            max_body_bytes=max_body_bytes,
+            max_pending=max_pending,
+            setup=(register_dashboard,) if dashboard else (),
         )
         try:
             asyncio.run(_run(application, host, port))
