@@ -7,30 +7,15 @@ downloaded browser); skips without them. Screenshots of every page go to
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser import BROWSER_TESTS, Opened, chromium, open_url
 from tests.report.conftest import ARTIFACTS, PAYLOADS, Reports
 
-CHROMIUM = shutil.which("chromium")
-SKIP_REASON = "no chromium found (install Debian's chromium)"
-MISSING = CHROMIUM is None or importlib.util.find_spec("playwright") is None
-
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(MISSING, reason=SKIP_REASON)]
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")
@@ -40,31 +25,12 @@ def browser(hostile_reports: Reports, big_reports: Reports) -> Iterator[Any]:
     The reports are requested first so that no run (``asyncio.run``) is made
     while Playwright's own event loop is alive.
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-@dataclass
-class Opened:
-    """A page with what it logged and requested since it was opened."""
-
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
 
 
 def open_report(browser: Any, path: Path) -> Opened:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    opened = Opened(page)
-    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: opened.errors.append(str(e)))
-    page.on("request", lambda r: opened.requests.append(r.url))
-    page.goto(path.as_uri(), wait_until="load")
-    return opened
+    return open_url(browser, path.as_uri())
 
 
 def pwned(page: Any) -> str:

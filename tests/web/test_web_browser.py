@@ -7,31 +7,21 @@ downloaded browser); skips without them. Screenshots go to
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser import BROWSER_TESTS, chromium, open_url
 from tests.web.conftest import ARTIFACTS, HOSTILE_SESSION, Served
 from typer.testing import CliRunner
 
 from aivitals.cli import app
 
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if shutil.which("/usr/bin/chromium") else None
-)
-SKIP_REASON = "no chromium found (install Debian's chromium)"
-MISSING = CHROMIUM is None or importlib.util.find_spec("playwright") is None
-
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(MISSING, reason=SKIP_REASON)]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+pytestmark = BROWSER_TESTS
 PAGES = {
     "overview": "/?by=segment",
     "metrics": "/metrics?names=task_completion_rate,latency_p95&by=channel",
@@ -45,30 +35,12 @@ PAGES = {
 @pytest.fixture(scope="module")
 def browser(served: Served) -> Iterator[Any]:
     """One Chromium for the module, started after the server and its store."""
-    from playwright.sync_api import sync_playwright
-
     print(f"screenshots in {ARTIFACTS}")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
-@dataclass
-class Opened:
-    page: Any
-    errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-
-def open_page(browser: Any, url: str) -> Opened:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    opened = Opened(page)
-    page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: opened.errors.append(str(e)))
-    page.on("request", lambda r: opened.requests.append(r.url))
-    page.goto(url, wait_until="load")
-    return opened
+open_page = open_url
 
 
 def api(served: Served, path: str) -> Any:

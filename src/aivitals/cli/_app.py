@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 from aivitals import __version__
 from aivitals.errors import InputError, StoreError, VitalsError
 
-__all__ = ["StoreOption", "app", "main"]
+__all__ = ["ByOption", "SinceOption", "StoreOption", "UntilOption", "app", "main"]
 
 
 class _Group(TyperGroup):
@@ -56,6 +56,15 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
+
+# The production-range options `vitals metrics` and `vitals health` share.
+ByOption = Annotated[
+    str, typer.Option(help="Comma-separated slices: model_version and/or tag keys.")
+]
+SinceOption = Annotated[
+    str | None, typer.Option(help="Start: ISO time (UTC if no zone) or a duration ago (24h).")
+]
+UntilOption = Annotated[str | None, typer.Option(help="End (exclusive), same forms.")]
 
 
 def _version(value: bool) -> None:

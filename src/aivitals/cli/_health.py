@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from aivitals.cli._app import StoreOption, app
+from aivitals.cli._app import ByOption, SinceOption, StoreOption, UntilOption, app
 from aivitals.cli._metrics import parse_time
 from aivitals.cli._render import console, print_json, print_rows
 from aivitals.errors import InputError
@@ -57,13 +57,9 @@ def health(
         typer.Option(help="Health config YAML (default: the shipped customer-support one)."),
     ] = None,
     window: Annotated[str, typer.Option(help="Window length (1h, 1d) or 'all'.")] = "1d",
-    by: Annotated[
-        str, typer.Option(help="Comma-separated slices: model_version and/or tag keys.")
-    ] = "",
-    since: Annotated[
-        str | None, typer.Option(help="Start: ISO time (UTC if no zone) or a duration ago (24h).")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
+    by: ByOption = "",
+    since: SinceOption = None,
+    until: UntilOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     html: Annotated[
         Path | None,

@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
-from aivitals.cli._app import StoreOption, app
+from aivitals.cli._app import ByOption, SinceOption, StoreOption, UntilOption, app
 from aivitals.cli._render import console, print_json, print_rows
 from aivitals.errors import InputError, Problem
 from aivitals.metrics import MetricsConfig, MetricValue, TaskCompletion, compute_metrics
+from aivitals.metrics import parse_time as parse_range_bound
 from aivitals.store import Store
 
 __all__: list[str] = []
 
-_AGO = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-
 
 def parse_time(text: str | None, option: str, now: datetime | None = None) -> datetime | None:
-    """An ISO 8601 time (UTC if no zone) or a duration ago (``30m``, ``24h``, ``7d``)."""
-    if text is None:
-        return None
-    match = re.fullmatch(r"(\d+)([mhdw])", text.strip())
-    if match:
-        return (now or datetime.now(UTC)) - timedelta(
-            seconds=int(match.group(1)) * _AGO[match.group(2)]
-        )
+    """``--since`` / ``--until``: see :func:`aivitals.metrics.parse_time`."""
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(
-            Problem(f"'{text}' is neither an ISO time nor a duration like 24h", field=option)
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return parse_range_bound(text, now)
+    except ValueError as exc:
+        raise InputError(Problem(str(exc), field=option)) from None
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -68,13 +56,9 @@ def metrics(
         typer.Argument(help="Metrics to compute (pass_rate:SCORER for a scorer); default all."),
     ] = None,
     window: Annotated[str, typer.Option(help="Window length (5m, 1h, 1d) or 'all'.")] = "1h",
-    by: Annotated[
-        str, typer.Option(help="Comma-separated slices: model_version and/or tag keys.")
-    ] = "",
-    since: Annotated[
-        str | None, typer.Option(help="Start: ISO time (UTC if no zone) or a duration ago (24h).")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="End (exclusive), same forms.")] = None,
+    by: ByOption = "",
+    since: SinceOption = None,
+    until: UntilOption = None,
     completion: Annotated[
         str, typer.Option(help="Task completion: 'event' or 'no_escalation'.")
     ] = "event",

@@ -14,7 +14,14 @@ from aivitals.metrics._definitions import (
     registry,
     scorer_pass_rate,
 )
-from aivitals.metrics._sql import DUCKDB, CompiledQuery, Dialect, compile_metric, parse_window
+from aivitals.metrics._sql import (
+    DUCKDB,
+    CompiledQuery,
+    Dialect,
+    compile_metric,
+    parse_time,
+    parse_window,
+)
 
 __all__ = [
     "DUCKDB",
@@ -29,6 +36,7 @@ __all__ = [
     "compute_metrics",
     "get_metric",
     "metric",
+    "parse_time",
     "parse_window",
     "registry",
     "scorer_pass_rate",

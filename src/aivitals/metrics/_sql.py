@@ -32,7 +32,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aivitals.metrics._config import MetricsConfig
 from aivitals.metrics._definitions import MetricDefinition
@@ -53,6 +53,32 @@ _BAND_SLACK = 3
 _EXTREME_K = 64
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_time(text: str | None, now: datetime | None = None) -> datetime | None:
+    """A range bound: an ISO 8601 time (UTC without a zone) or a duration ago.
+
+    Args:
+        text: ``2026-03-02T10:00``, ``2026-03-02T10:00+01:00``, or ``30m``,
+            ``24h``, ``7d``, ``2w`` before ``now``; empty or ``None``: no bound.
+        now: What durations count back from (default: the current time).
+
+    Raises:
+        ValueError: ``text`` is neither.
+    """
+    if text is None or not text.strip():
+        return None
+    match = re.fullmatch(r"(\d+)([mhdw])", text.strip())
+    if match:
+        ago = int(match.group(1)) * _UNITS[match.group(2)]
+        return (now or datetime.now(UTC)) - timedelta(seconds=ago)
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is neither an ISO time (2026-03-02T10:00) nor a duration ago like 24h"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def parse_window(window: str | None) -> int | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from multidict import MultiMapping
 
+from aivitals.metrics import parse_time as parse_range_bound
 from aivitals.metrics import parse_window
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "parse_window_param",
 ]
 
-_AGO = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 
 
@@ -49,23 +49,11 @@ class BadRequest(Exception):
 
 
 def parse_time(text: str | None, field: str, now: datetime | None = None) -> datetime | None:
-    """An ISO 8601 time (UTC without a zone) or a duration ago (``30m``, ``24h``, ``7d``)."""
-    if text is None or not text.strip():
-        return None
-    match = re.fullmatch(r"(\d+)([mhdw])", text.strip())
-    if match:
-        return (now or datetime.now(UTC)) - timedelta(
-            seconds=int(match.group(1)) * _AGO[match.group(2)]
-        )
+    """``since`` / ``until``: see :func:`aivitals.metrics.parse_time`."""
     try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise BadRequest(
-            f"{field}: '{text}' is neither an ISO time (2026-03-02T10:00) nor a duration "
-            "ago like 24h",
-            field,
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return parse_range_bound(text, now)
+    except ValueError as exc:
+        raise BadRequest(f"{field}: {exc}", field) from None
 
 
 def parse_window_param(text: str | None, default: str) -> str:

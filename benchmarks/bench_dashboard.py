@@ -1,0 +1,106 @@
+"""The dashboard's health overview over 10M interactions, as a user meets it.
+
+Generates N interactions and their session events (as ``bench_health``) into
+a store, then starts ``vitals serve --no-auth`` on it in its own process and
+times, with a plain HTTP client:
+
+* ``compute_health`` on the same store in this process first — the uncached
+  computation every overview load would cost without the dashboard's cache;
+* the first ``GET /`` after start (answered once the start-up warm-up of the
+  default overview is done: this is the cold start);
+* ``GET /`` again (median of 5): what every later visitor waits;
+* right after one event is ingested: ``GET /`` (the last answer, marked out
+  of date, while the new one is computed once in the background) and the
+  time until the fresh answer is served.
+
+Usage: ``python -m benchmarks.bench_dashboard [N_RECORDS]``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from aivitals.health import compute_health
+from aivitals.store import Store
+from benchmarks._common import save
+from benchmarks.bench_health import EVENTS
+from benchmarks.bench_metrics import GENERATE, WEEK_SECONDS
+
+_LAUNCH = "import aivitals.cli._serve; from aivitals.cli import main; main()"
+TARGET_S = 2.0
+
+
+def _get(url: str) -> tuple[float, bool]:
+    """Seconds to fetch ``url`` completely, and whether it said it is stale."""
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=600) as response:
+        response.read()
+        stale = response.headers.get("X-Vitals-Stale") == "1"
+    return time.perf_counter() - start, stale
+
+
+def _post(url: str, body: Any) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:
+        assert response.status == 200, response.status
+
+
+def main(n: int = 10_000_000) -> None:
+    figures: dict[str, Any] = {"records": n, "target_s": TARGET_S}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.duckdb"
+        with Store(path) as store:
+            step = WEEK_SECONDS / n
+            store.con.execute(GENERATE.format(n=n, step=step)).fetchall()
+            store.con.execute(EVENTS.format(sessions=n // 4, step=step)).fetchall()
+            figures["events"] = store.one("SELECT count(*) FROM events")[0]
+            start = time.perf_counter()
+            compute_health(store)
+            figures["compute_health_uncached_s"] = round(time.perf_counter() - start, 2)
+        print(f"{n:,} interactions, {figures['events']:,} events", flush=True)
+        command = [sys.executable, "-c", _LAUNCH, "serve", "--store", str(path), "--no-auth"]
+        launched = time.perf_counter()
+        proc = subprocess.Popen(
+            [*command, "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().split("listening on ")[1].split()[0]
+            figures["server_listening_s"] = round(time.perf_counter() - launched, 2)
+            first, _ = _get(url + "/")
+            figures["first_overview_after_start_s"] = round(time.perf_counter() - launched, 2)
+            figures["first_overview_request_s"] = round(first, 2)
+            again = [_get(url + "/")[0] for _ in range(5)]
+            figures["cached_overview_median_s"] = round(statistics.median(again), 3)
+            event = {"id": "bench-new", "session_id": "s1", "type": "csat", "value": 5}
+            _post(url + "/api/v1/ingest", {"items": [event]})
+            changed = time.perf_counter()
+            seconds, _ = _get(url + "/")
+            figures["overview_after_ingest_s"] = round(seconds, 3)
+            # The JSON twin says in a header whether the answer is out of date.
+            _, stale = _get(url + "/api/v1/overview")
+            figures["overview_after_ingest_was_stale"] = stale
+            while stale:
+                time.sleep(0.2)
+                _, stale = _get(url + "/api/v1/overview")
+            figures["fresh_after_ingest_s"] = round(time.perf_counter() - changed, 2)
+        finally:
+            proc.terminate()
+            proc.wait(60)
+    save("dashboard", figures)
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:2]))
