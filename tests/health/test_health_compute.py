@@ -70,7 +70,7 @@ def test_component_values_equal_compute_metrics(two_days: Store):
 
 def test_json_shape(two_days: Store):
     data = compute_health(two_days, config(), by=("channel",)).to_dict()
-    assert set(data) == {"config", "windows", "tree", "impact_config"}
+    assert set(data) == {"config", "windows", "tree", "impact_config", "largest_fall"}
     assert {"name", "window", "by", "bands"} <= set(data["config"])
     first, later = data["windows"][0], data["windows"][3]
     assert first["slice"] == {} and data["windows"][1]["slice"] == {"channel": "chat"}

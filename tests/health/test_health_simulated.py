@@ -85,3 +85,25 @@ def test_tree_has_enough_windows(report: HealthReport):
 
 def test_store_path_is_real(week):
     assert Path(week[0].path).exists()
+
+
+def test_the_largest_fall_is_voice_during_the_deploy(week, report: HealthReport):
+    # What a reader should see first: who fell furthest from where they started, when, and why.
+    start, end = _deploy(week[1])
+    fall = report.largest_fall
+    assert fall is not None and fall.slice == {"channel": "voice"}
+    low = fall.window
+    assert low.window_start is not None and start < low.window_start + DAY
+    assert low.window_start < end
+    first = _voice(report)[0]
+    assert (fall.from_window_start, fall.from_score) == (first.window_start, first.score)
+    assert low.score is not None
+    assert fall.change.delta == pytest.approx(low.score - fall.from_score)
+    assert sum(a.delta for a in fall.change.attribution) == pytest.approx(fall.change.delta)
+    for other in report.windows:  # no slice fell further below its own start
+        own = next(w for w in report.windows if w.slice == other.slice and w.score is not None)
+        if other.slice and other.score is not None and own.score is not None:
+            assert other.score - own.score >= fall.change.delta - 1e-9
+    shown = report.to_dict()["largest_fall"]
+    assert shown["slice"] == {"channel": "voice"} and shown["score"] == low.score
+    assert shown["impact"]["total"] == low.impact.total  # type: ignore[union-attr]

@@ -128,9 +128,34 @@ def test_overview_shows_the_reports_numbers(served: Served) -> None:
     assert shown_scores[1 + len(worst) :] == [w["score"] for w in reversed(overall)]
     assert worst[0]["score"] is not None
     links = [h for h in Values(page).links if h.startswith("/sessions?")]
+    if report["largest_fall"] is not None:
+        links = links[1:]  # the largest fall's link comes first
     segment = urllib.parse.quote_plus(worst[0]["slice"]["segment"])
     day = latest["window_start"][:10]
     assert f"slice.segment={segment}" in links[0] and f"since={day}" in links[0]
+
+
+def test_overview_leads_with_the_largest_fall(served: Served) -> None:
+    # By channel, voice falls in the simulated days; by segment every slice rises.
+    rising = api(served, "/api/v1/overview?window=1d&by=segment")
+    assert rising["largest_fall"] is None
+    assert 'id="fall"' not in get(served.url + "/?window=1d&by=segment")[2]
+    report = api(served, "/api/v1/overview?window=1d&by=channel")
+    fall = report["largest_fall"]
+    assert fall is not None and fall["slice"] and fall["score"] < fall["from_score"]
+    _, _, page = get(served.url + "/?window=1d&by=channel")
+    assert page.index('id="fall"') < page.index('id="headline"')  # the first thing read
+    assert keyed(page, "fall_from") == [fall["from_score"]]
+    assert keyed(page, "fall_score") == [fall["score"]]
+    assert keyed(page, "fall_delta") == [fall["change"]["delta"]]
+    if fall["impact"] and fall["impact"]["total"] is not None:
+        assert keyed(page, "fall_cost") == [fall["impact"]["total"]]
+    ((key, value),) = fall["slice"].items()
+    link = next(h for h in Values(page).links if h.startswith("/sessions?"))
+    assert f"slice.{key}={urllib.parse.quote_plus(value)}" in link
+    assert f"since={fall['window_start'][:10]}" in link
+    status, _, sessions = get(served.url + link.replace("&amp;", "&"))
+    assert status == 200 and "<table" in sessions
 
 
 def test_overview_shows_the_estimated_cost_with_its_items(served: Served) -> None:

@@ -12,7 +12,7 @@ from aivitals.cli._compare import print_comparison
 from aivitals.cli._render import console, print_rows, print_summary
 from aivitals.cli._serve import serve_store
 from aivitals.gate import render_text
-from aivitals.health import HealthReport, HealthWindow, compute_health, describe_change
+from aivitals.health import HealthReport, HealthWindow, compute_health
 from aivitals.stats import Estimate, fmt_estimate
 from aivitals.store import Store
 from aivitals.web import render_overview
@@ -46,43 +46,19 @@ def _day(w: HealthWindow) -> str:
     return f"{w.window_start:%a %d %b}" if w.window_start else "all"
 
 
-def _largest_fall(report: HealthReport) -> tuple[HealthWindow, HealthWindow] | None:
-    """The slice window furthest below the same slice's first scored window."""
-    first: dict[tuple[tuple[str, str | None], ...], HealthWindow] = {}
-    worst: tuple[float, HealthWindow, HealthWindow] | None = None
-    for w in report.windows:
-        if not w.slice or w.score is None:
-            continue
-        key = tuple(sorted(w.slice.items()))
-        start = first.setdefault(key, w)
-        fall = w.score - (start.score or 0.0)
-        if worst is None or fall < worst[0]:
-            worst = (fall, start, w)
-    return None if worst is None else (worst[1], worst[2])
-
-
 def _print_health(report: HealthReport) -> None:
     """The score by day, overall and for the slice that fell furthest, explained."""
-    found = _largest_fall(report)
-    shown = [w for w in report.windows if not w.slice or (found and w.slice == found[1].slice)]
+    fall = report.largest_fall
+    shown = [w for w in report.windows if not w.slice or (fall and w.slice == fall.slice)]
     columns = ("day", "slice", "score", "band", "change vs day before", "cost vs first day")
     print_rows([_fmt_window(w) for w in shown], columns, title=f"Health — {report.name}")
-    if found is None:
+    if fall is None or fall.window.score is None:
         return
-    start, low = found
-    assert start.score is not None and low.score is not None
-    change = describe_change(
-        low.components,
-        start.components,
-        score_now=low.score,
-        score_before=start.score,
-        previous_window_start=start.window_start,
-        slice_=low.slice,
-    )
-    where = ", ".join(f"{k}={v}" for k, v in low.slice.items())
+    where = ", ".join(f"{k}={v}" for k, v in fall.slice.items()) or "all traffic"
+    since = f"{fall.from_window_start:%a %d %b}" if fall.from_window_start else ""
     console.print(
-        f"Largest fall: {where}, {start.score:.0f} on {_day(start)} -> {low.score:.0f} on "
-        f"{_day(low)} ({change.summary})",
+        f"Largest fall: {where}, {fall.from_score:.0f} on {since} -> "
+        f"{fall.window.score:.0f} on {_day(fall.window)} ({fall.change.summary})",
         markup=False,
     )
 

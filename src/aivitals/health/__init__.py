@@ -22,10 +22,12 @@ from aivitals.health._config import (
     load_health_config,
     parse_health_config,
 )
+from aivitals.health._fall import largest_fall
 from aivitals.health._report import (
     Attribution,
     Change,
     ComponentResult,
+    Fall,
     HealthReport,
     HealthWindow,
     Impact,
@@ -44,6 +46,7 @@ __all__ = [
     "Change",
     "Component",
     "ComponentResult",
+    "Fall",
     "HealthConfig",
     "HealthReport",
     "HealthWindow",
@@ -58,6 +61,7 @@ __all__ = [
     "default_health_config",
     "describe_change",
     "fisher_interval",
+    "largest_fall",
     "load_health_config",
     "parse_health_config",
     "points",

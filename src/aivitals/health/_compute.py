@@ -19,6 +19,7 @@ from aivitals.health._estimate import (
     row_values,
     rows_of,
 )
+from aivitals.health._fall import largest_fall
 from aivitals.health._impact import IMPACT_METRICS, METHOD, estimate_impact
 from aivitals.health._report import HealthReport, HealthWindow, TrustResult
 from aivitals.health._score import Scored, group_scores, score_components
@@ -238,6 +239,7 @@ def compute_health(
         by=dims,
         bands=config.bands.model_dump(),
         windows=tuple(c.window for c in computed),
+        largest_fall=largest_fall([c.window for c in computed]),
         tree=tuple(tree_links(config.tree, series, alpha)),
         impact_config=({**config.impact.model_dump(), "method": METHOD} if config.impact else None),
         bootstrap={

@@ -213,6 +213,40 @@ class TreeLink:
 
 
 @dataclass(frozen=True)
+class Fall:
+    """The largest fall of a score below its own first scored window.
+
+    What a reader asks first — what broke, for whom, since when, what it
+    costs: the slice (``{}``: all traffic), the window it fell from and the
+    window where it was lowest relative to that, the change between the two
+    with its attribution, and that window's estimated cost.
+    """
+
+    slice: Slice
+    from_window_start: datetime | None
+    from_score: float
+    window: HealthWindow
+    change: Change
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (the low window by its start; its numbers are in ``windows``)."""
+        impact = self.window.impact
+        return {
+            "slice": dict(self.slice),
+            "from_window_start": _iso(self.from_window_start),
+            "from_score": self.from_score,
+            "window_start": _iso(self.window.window_start),
+            "score": self.window.score,
+            "ci_low": self.window.ci_low,
+            "ci_high": self.window.ci_high,
+            "band": self.window.band,
+            "n_sessions": self.window.n_sessions,
+            "change": self.change.to_dict(),
+            "impact": impact.to_dict() if impact else None,
+        }
+
+
+@dataclass(frozen=True)
 class HealthReport:
     """Health per window (oldest → newest) and slice, the metric tree and the impact settings."""
 
@@ -224,6 +258,7 @@ class HealthReport:
     tree: tuple[TreeLink, ...]
     impact_config: dict[str, Any] | None
     bootstrap: dict[str, Any] = field(default_factory=dict)
+    largest_fall: Fall | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape dashboards read."""
@@ -238,6 +273,7 @@ class HealthReport:
             "windows": [w.to_dict() for w in self.windows],
             "tree": [t.to_dict() for t in self.tree],
             "impact_config": self.impact_config,
+            "largest_fall": self.largest_fall.to_dict() if self.largest_fall else None,
         }
 
 

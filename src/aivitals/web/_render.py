@@ -14,7 +14,7 @@ import base64
 import functools
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from importlib.resources import files
 from typing import Any
@@ -76,6 +76,19 @@ def fmt_signed(value: float | None) -> str:
 
 
 @functools.cache
+def fmt_when(value: Any) -> str:
+    """A window start for people: ``Thu 05 Mar 2026``, with the time unless midnight UTC."""
+    if not value:
+        return "–"
+    try:
+        when = datetime.fromisoformat(str(value)).astimezone(UTC)
+    except ValueError:
+        return str(value)
+    if (when.hour, when.minute, when.second) == (0, 0, 0):
+        return f"{when:%a %d %b %Y}"
+    return f"{when:%a %d %b %Y %H:%M} UTC"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("aivitals.web", "templates"),
@@ -91,6 +104,7 @@ def _environment() -> Environment:
             "signed": fmt_signed,
             "count": fmt_count,
             "money": fmt_money,
+            "when": fmt_when,
         }
     )
     return env
@@ -169,6 +183,10 @@ _IMPACT_ITEM = (
     "ci_high",
 )  # fmt: skip
 _TRUST = ("score", "ci_low", "ci_high")
+_FALL = (
+    "slice", "from_window_start", "from_score", "window_start", "score", "ci_low", "ci_high",
+    "band", "n_sessions", "change", "impact",
+)  # fmt: skip
 _TREE = ("driver", "outcome", "correlation", "ci_low", "ci_high", "n_windows", "method")
 
 
@@ -202,6 +220,31 @@ def _largest(attribution: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(shown, key=lambda a: -abs(a.get("delta") or 0.0))[:ATTRIBUTIONS]
 
 
+def _where(slice_: Any) -> str:
+    """``channel=voice`` for a slice, ``all traffic`` for none."""
+    pairs = sorted((slice_ or {}).items())
+    return ", ".join(f"{k}={v}" for k, v in pairs) or "all traffic"
+
+
+def _fall_series(windows: list[dict[str, Any]], raw: Any) -> list[dict[str, Any]]:
+    """The windows of the slice that fell furthest, to plot next to all traffic."""
+    if not isinstance(raw, Mapping) or not raw.get("slice"):
+        return []
+    return sorted((w for w in windows if w.get("slice") == raw["slice"]), key=_start)
+
+
+def _fall(raw: Any, seconds: int | None) -> dict[str, Any] | None:
+    """The largest fall, with where it happened as text and a link to its sessions."""
+    fall = _filled(raw, _FALL)
+    if fall is None:
+        return None
+    fall["change"] = _filled(fall["change"], _CHANGE) or dict.fromkeys(_CHANGE)
+    fall["impact"] = _filled(fall["impact"], _IMPACT)
+    fall["where"] = _where(fall["slice"])
+    fall["link"] = _sessions_link(fall, seconds)
+    return fall
+
+
 def overview_model(report: Mapping[str, Any]) -> dict[str, Any]:
     """What the overview shows, picked from a ``HealthReport.to_dict()``."""
     config = _filled(report.get("config") or {}, ("name", "window", "by", "bands")) or {}
@@ -227,14 +270,14 @@ def overview_model(report: Mapping[str, Any]) -> dict[str, Any]:
         "Health score",
         (
             ChartRow(
-                "overall",
+                _where(w.get("slice")),
                 _start(w),
                 w.get("score"),
                 w.get("ci_low"),
                 w.get("ci_high"),
                 f"{_start(w)}: {fmt_score(w.get('score'))} ({w.get('band', '')})",
             )
-            for w in overall
+            for w in [*overall, *_fall_series(windows, report.get("largest_fall"))]
         ),
         fmt=lambda v: f"{v:.0f}",
         y_range=(0.0, 100.0),
@@ -242,6 +285,7 @@ def overview_model(report: Mapping[str, Any]) -> dict[str, Any]:
     )
     return {
         "config": config,
+        "fall": _fall(report.get("largest_fall"), seconds),
         "overall": [(w, _sessions_link(w, seconds)) for w in reversed(overall)],
         "latest": latest,
         "worst": [(w, _sessions_link(w, seconds)) for w in worst[:WORST_SLICES]],
