@@ -108,3 +108,50 @@ def test_new_data_is_served_stale_then_fresh(tmp_path: Path) -> None:
                 time.sleep(0.05)
             assert rows[0]["n"] == 6
             assert seen_stale >= 1  # the first answer after the ingest did not wait
+
+
+def test_kept_results_survive_a_restart_fresh_or_stale(tmp_path: Path) -> None:
+    async def compute_old() -> dict[str, int]:
+        return {"n": 1}
+
+    async def compute_new() -> dict[str, int]:
+        return {"n": 2}
+
+    def fail() -> Any:
+        raise AssertionError("a kept fresh result must not be recomputed")
+
+    query = ("overview", "1d", ("segment",), None, None)
+    kept = {"directory": tmp_path, "persist": frozenset({"overview"}), "tag": "v1"}
+
+    async def main() -> None:
+        first = ResultCache(**kept)  # type: ignore[arg-type]
+        assert (await first.get((5, 0), query, compute_old)).value == {"n": 1}
+        assert (await first.get((5, 0), ("metrics",), compute_old)).fresh  # not kept
+        assert len(list(tmp_path.glob("*.json"))) == 1
+        # A new process, same data: the kept answer is fresh, nothing is computed.
+        same = ResultCache(**kept)  # type: ignore[arg-type]
+        hit = await same.get((5, 0), query, fail)
+        assert (hit.value, hit.fresh) == ({"n": 1}, True)
+        # New rows since: the kept answer is served stale while the new one is computed.
+        moved = ResultCache(**kept)  # type: ignore[arg-type]
+        stale = await moved.get((6, 0), query, compute_new)
+        assert (stale.value, stale.fresh) == ({"n": 1}, False)
+        assert (await moved.get((6, 0), query, compute_new, stale_ok=False)).value == {"n": 2}
+        # Another package version's file is ignored.
+        other = ResultCache(directory=tmp_path, persist=frozenset({"overview"}), tag="v2")
+        assert (await other.get((6, 0), query, compute_new, stale_ok=False)).value == {"n": 2}
+
+    asyncio.run(main())
+
+
+def test_the_overview_is_kept_next_to_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    with Store(path) as store:
+        ingest_batch(store, [_interaction(i) for i in range(3)])
+        with serve(store) as url:
+            before, stale = _get(url + "/api/v1/overview")
+            assert not stale
+    assert list((tmp_path / "s.duckdb.dashboard").glob("*.json"))
+    with Store(path) as store, serve(store) as url:
+        after, stale = _get(url + "/api/v1/overview")
+        assert after == before and not stale

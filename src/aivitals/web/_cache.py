@@ -11,15 +11,25 @@ once, marked stale, while one recomputation runs in the background (stale
 while revalidate): a page over millions of events stays fast while traffic
 streams in, and is at most one recomputation behind. Concurrent requests for
 the same key share that one computation (single flight).
+
+Chosen queries (the overview) are also written to a directory next to the
+store, tagged with the package version: after a restart the last overview is
+served at once — fresh if no row changed since, else stale while it is
+recomputed — instead of making the first visitor of a 10M-event store wait
+for the whole computation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
+import os
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aivitals.store import Store
@@ -58,10 +68,26 @@ class ResultCache:
 
     Args:
         max_entries: How many results to keep.
+        directory: Where results of ``persist`` queries are kept across
+            restarts (``None``: memory only).
+        persist: Query kinds (a query's first element) to keep there; their
+            results must be plain JSON.
+        tag: Written with each kept result; a file with another tag (an
+            older package version) is ignored.
     """
 
-    def __init__(self, max_entries: int = DEFAULT_CACHE_ENTRIES) -> None:
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_CACHE_ENTRIES,
+        *,
+        directory: Path | None = None,
+        persist: frozenset[str] = frozenset(),
+        tag: str = "",
+    ) -> None:
         self.max_entries = max_entries
+        self.directory = directory
+        self.persist = persist
+        self.tag = tag
         self._entries: OrderedDict[tuple[Hashable, Hashable], Any] = OrderedDict()
         self._latest: dict[Hashable, Hashable] = {}  # query -> newest cached version
         self._running: dict[tuple[Hashable, Hashable], asyncio.Task[Any]] = {}
@@ -71,7 +97,45 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _kept(self, query: Hashable) -> Path | None:
+        """The file that keeps ``query``'s result, if it is kept."""
+        if self.directory is None or not isinstance(query, tuple) or not query:
+            return None
+        if query[0] not in self.persist:
+            return None
+        name = hashlib.sha256(_text(query).encode()).hexdigest()[:32]
+        return self.directory / f"{name}.json"
+
+    def _write(self, key: tuple[Hashable, Hashable], value: Any) -> None:
+        path = self._kept(key[1])
+        if path is None:
+            return
+        body = {"tag": self.tag, "query": _text(key[1]), "version": key[0], "value": value}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".tmp")
+            partial.write_text(json.dumps(body, default=str), encoding="utf-8")
+            os.replace(partial, path)  # a reader never sees half a file
+        except (OSError, TypeError, ValueError):
+            return  # best effort: the cache in memory still has it
+
+    def _read(self, query: Hashable) -> None:
+        """Load ``query``'s kept result into memory, if there is a usable one."""
+        path = self._kept(query)
+        if path is None or query in self._latest or not path.is_file():
+            return
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            version = tuple(body["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if body.get("tag") != self.tag or body.get("query") != _text(query):
+            return
+        self._entries[(version, query)] = body["value"]
+        self._latest[query] = version
+
     def _store(self, key: tuple[Hashable, Hashable], value: Any) -> None:
+        self._write(key, value)
         self._entries[key] = value
         self._latest[key[1]] = key[0]
         while len(self._entries) > self.max_entries:
@@ -109,6 +173,7 @@ class ResultCache:
         A failed computation is not cached; its waiters all get its error.
         """
         key = (version, query)
+        self._read(query)
         if key in self._entries:
             self.hits += 1
             self._entries.move_to_end(key)
@@ -132,3 +197,8 @@ class ResultCache:
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+
+
+def _text(query: Hashable) -> str:
+    """A stable text form of a query (tuples of text, numbers, times)."""
+    return json.dumps(query, default=str)

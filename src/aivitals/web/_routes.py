@@ -18,18 +18,20 @@ import re
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
+from aivitals import __version__
 from aivitals.comparison import compare_runs
 from aivitals.errors import InputError, StoreError
 from aivitals.evaluation import summarize_run
 from aivitals.health import compute_health
 from aivitals.metrics import compute_metrics, get_metric, registry
 from aivitals.report import MAX_TABLE_ROWS, render_comparison_report, render_run_report
-from aivitals.server import WRITER_KEY
+from aivitals.server import STORE_KEY, WRITER_KEY
 from aivitals.store import Store, get_run, list_runs, resolve_run_id
 from aivitals.web._auth import COOKIE, Logins, authorised, safe_next, sign_in
 from aivitals.web._cache import Cached, ResultCache, data_version
@@ -587,7 +589,14 @@ def register_dashboard(app: web.Application, *, warm: bool = True) -> None:
         warm: Compute the default overview and metrics at startup, so the
             first visitor of a big store does not wait for them.
     """
-    app[DASHBOARD_KEY] = Dashboard()
+    store_path = Path(app[STORE_KEY].path)
+    app[DASHBOARD_KEY] = Dashboard(
+        cache=ResultCache(
+            directory=store_path.parent / f"{store_path.name}.dashboard",
+            persist=frozenset({"overview"}),
+            tag=f"{__version__}/overview-1",
+        )
+    )
     if warm:
         app.on_startup.append(_start_warming)
     app.on_cleanup.insert(0, _stop_warming)
