@@ -210,6 +210,22 @@ def test_invalid_utf8_is_400_with_offset(served: Served) -> None:
     assert served.count("events") == 0
 
 
+def test_lone_surrogate_escape_is_rejected_per_item(served: Served) -> None:
+    # Valid UTF-8 on the wire, but a JSON escape makes a lone surrogate.
+    body = (
+        b'{"items": [{"id": "ok1", "session_id": "s", "type": "csat", "value": 4},'
+        b' {"id": "bad", "session_id": "\\ud800", "type": "csat", "value": 4},'
+        b' {"id": "pair", "session_id": "\\ud83d\\ude00", "type": "csat", "value": 4}]}'
+    )
+    status, answer = post(
+        served.ingest, data=body, headers={**served.auth(), "Content-Type": "application/json"}
+    )
+    assert status == 207, answer
+    assert [r["status"] for r in answer["results"]] == ["accepted", "rejected", "accepted"]
+    assert "UTF-8" in answer["rejected"][0]["reason"]
+    assert served.count("events") == 2
+
+
 def test_wrong_shape_is_400(served: Served) -> None:
     status, body = post(served.ingest, {"things": []}, headers=served.auth())
     assert status == 400 and body["field"] == "items"

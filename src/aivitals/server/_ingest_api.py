@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -44,6 +45,13 @@ from aivitals.telemetry import MAX_BATCH_ITEMS
 __all__ = ["INGEST_PATH", "ingest", "read_json_body", "require_key"]
 
 INGEST_PATH = "/api/v1/ingest"
+
+# Decoded from UTF-8, the body can only hold a lone surrogate through a JSON
+# escape; without any (the usual case) the per-item text check is skipped.
+# Pairs and escaped backslashes match too: they only cost that check.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+#: Set by :func:`read_json_body`: the body has no surrogate escapes.
+TEXT_CHECKED = web.RequestKey("aivitals.text_checked", bool)
 
 
 def error(
@@ -110,6 +118,7 @@ async def read_json_body(request: web.Request) -> Any:
         ) from None
     if not text.strip():
         raise _Refused(error(400, 'empty body: expected {"items": [...]}'))
+    request[TEXT_CHECKED] = _ESCAPED_SURROGATE.search(text) is None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -142,7 +151,9 @@ async def ingest(request: web.Request) -> web.Response:
             field="items",
         )
     try:
-        result = await request.app[WRITER_KEY].ingest(items)
+        result = await request.app[WRITER_KEY].ingest(
+            items, text_checked=request.get(TEXT_CHECKED, False)
+        )
     except Overloaded as exc:
         return error(503, f"{exc}; nothing of this batch was stored", retry_after=exc.retry_after)
     except Exception as exc:  # the store failed: nothing of this batch is acknowledged
@@ -151,16 +162,10 @@ async def ingest(request: web.Request) -> web.Response:
         {"index": r.index, "id": r.id, "reason": r.reason, "field": r.field}
         for r in result.rejected
     ]
-    results = []
-    for r in result.items:
-        entry: dict[str, Any] = {"index": r.index, "id": r.id, "status": r.status}
-        if r.status == "rejected":
-            entry["reason"] = r.reason
-            entry["field"] = r.field
-        results.append(entry)
+    results = result.results_json()
     if not rejected:
         status = 200
-    elif len(rejected) == len(result.items):
+    elif len(rejected) == len(result):
         status = 422
     else:
         status = 207

@@ -1,10 +1,10 @@
 """The one writer: every DuckDB call of the server runs here, serialised.
 
 The store connection is not thread-safe, so all store work runs in a single
-worker thread. Ingest requests that arrive while a batch is being written are
-coalesced into the next ``ingest_batch`` call (group commit): one transaction
-and one commit for many small requests, each request still getting its own
-per-item verdicts, and none answered before that commit.
+worker thread. Ingest requests that arrive while a batch is being written
+are coalesced into the next batch (group commit): one transaction and one
+commit for many small requests, each request still getting its own per-item
+verdicts, and none answered before that commit.
 
 Admission control: work is counted in items (events, spans, log records)
 from the moment a request is admitted until its commit. Past
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aivitals.store import Store
-from aivitals.telemetry import MAX_BATCH_ITEMS, IngestResult, ItemResult, ingest_batch
+from aivitals.telemetry import MAX_BATCH_ITEMS, IngestResult, ingest_batch
 
 __all__ = ["DEFAULT_MAX_PENDING", "Overloaded", "Writer"]
 
@@ -57,6 +58,7 @@ class Overloaded(Exception):
 class _Pending:
     items: Sequence[Mapping[str, Any]]
     future: asyncio.Future[IngestResult]
+    text_checked: bool = False
 
 
 class Writer:
@@ -106,8 +108,12 @@ class Writer:
         finally:
             self._done(items, time.perf_counter() - start)
 
-    async def ingest(self, items: Sequence[Mapping[str, Any]]) -> IngestResult:
+    async def ingest(
+        self, items: Sequence[Mapping[str, Any]], *, text_checked: bool = False
+    ) -> IngestResult:
         """Validate and store ``items``; returns after the commit.
+
+        ``text_checked``: as for :func:`aivitals.telemetry.ingest_batch`.
 
         Raises:
             Overloaded: Too much work is already waiting; nothing was stored.
@@ -118,7 +124,7 @@ class Writer:
             self._wakeup = asyncio.Event()
             self._task = loop.create_task(self._drain())
         future: asyncio.Future[IngestResult] = loop.create_future()
-        self._queue.append(_Pending(items, future))
+        self._queue.append(_Pending(items, future, text_checked))
         assert self._wakeup is not None
         self._wakeup.set()
         return await asyncio.shield(future)
@@ -144,10 +150,15 @@ class Writer:
                 self._busy = True
                 group = self._take()
                 combined = [item for p in group for item in p.items]
+                # Validation stays on this thread too: a second thread for it
+                # measured no faster (the GIL), so one thread keeps it simple.
+                ingest = functools.partial(
+                    ingest_batch, text_checked=all(p.text_checked for p in group)
+                )
                 start_time = time.perf_counter()
                 try:
                     result = await loop.run_in_executor(
-                        self._executor, ingest_batch, self.store, combined
+                        self._executor, ingest, self.store, combined
                     )
                 except Exception as exc:
                     for p in group:
@@ -158,23 +169,9 @@ class Writer:
                     self._done(len(combined), time.perf_counter() - start_time)
                 start = 0
                 for p in group:
-                    part = result.items[start : start + len(p.items)]
-                    start += len(p.items)
                     if not p.future.done():
-                        p.future.set_result(
-                            IngestResult(
-                                tuple(
-                                    ItemResult(
-                                        r.index - (start - len(p.items)),
-                                        r.id,
-                                        r.status,
-                                        r.reason,
-                                        r.field,
-                                    )
-                                    for r in part
-                                )
-                            )
-                        )
+                        p.future.set_result(result.part(start, start + len(p.items)))
+                    start += len(p.items)
             self._busy = False
 
     async def close(self) -> None:

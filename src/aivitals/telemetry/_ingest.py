@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -19,7 +19,15 @@ from aivitals.errors import InputError, Problem
 from aivitals.store import Store
 from aivitals.telemetry._model import Interaction, SessionEvent
 
-__all__ = ["MAX_BATCH_ITEMS", "IngestResult", "ItemResult", "ingest_batch"]
+__all__ = [
+    "MAX_BATCH_ITEMS",
+    "IngestResult",
+    "ItemResult",
+    "PreparedBatch",
+    "ingest_batch",
+    "prepare_batch",
+    "store_batch",
+]
 
 #: Most items one batch may carry; bigger batches are refused whole.
 MAX_BATCH_ITEMS = 10_000
@@ -29,12 +37,9 @@ _TAGS = pa.map_(pa.string(), pa.string())
 _TS = pa.timestamp("us", tz="UTC")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True)
 class ItemResult:
     """The verdict on one item of a batch.
-
-    Not frozen: a frozen dataclass's ``__init__`` costs several microseconds,
-    and there is one of these per ingested item.
 
     Attributes:
         index: 0-based position in the batch.
@@ -52,15 +57,84 @@ class ItemResult:
     field: str | None = None
 
 
-@dataclass(frozen=True)
 class IngestResult:
-    """Verdicts on every item of a batch, in order."""
+    """Verdicts on every item of a batch, in order.
 
-    items: tuple[ItemResult, ...] = field(default_factory=tuple)
+    Kept as columns (ids, statuses, and the reasons of rejected items), not
+    an object per item: a server answering 50,000 events a second cannot
+    spend microseconds on each verdict. :attr:`items` builds the objects on
+    demand.
+
+    Args:
+        ids: Each item's id (``None`` if it had no usable one).
+        statuses: Each item's status.
+        problems: For rejected items, by index: (reason, field).
+    """
+
+    __slots__ = ("_items", "ids", "problems", "statuses")
+
+    def __init__(
+        self,
+        ids: Sequence[str | None] = (),
+        statuses: Sequence[Status] = (),
+        problems: Mapping[int, tuple[str | None, str | None]] | None = None,
+    ) -> None:
+        if len(ids) != len(statuses):
+            raise ValueError("ids and statuses must have the same length")
+        self.ids = list(ids)
+        self.statuses = list(statuses)
+        self.problems = dict(problems or {})
+        self._items: tuple[ItemResult, ...] | None = None
+
+    @classmethod
+    def of(cls, items: Sequence[ItemResult]) -> IngestResult:
+        """The result holding ``items`` (their indexes must be 0, 1, 2...)."""
+        return cls(
+            [i.id for i in items],
+            [i.status for i in items],
+            {i.index: (i.reason, i.field) for i in items if i.status == "rejected"},
+        )
+
+    def __len__(self) -> int:
+        return len(self.statuses)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, IngestResult):
+            return NotImplemented
+        return (self.ids, self.statuses, self.problems) == (
+            other.ids,
+            other.statuses,
+            other.problems,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        counts = f"accepted={self.accepted}, duplicates={self.duplicates}"
+        return f"IngestResult({counts}, rejected={len(self.problems)})"
+
+    @property
+    def items(self) -> tuple[ItemResult, ...]:
+        """One :class:`ItemResult` per item, in order."""
+        if self._items is None:
+            problems = self.problems
+            self._items = tuple(
+                ItemResult(i, item_id, status, *problems.get(i, (None, None)))
+                for i, (item_id, status) in enumerate(zip(self.ids, self.statuses, strict=True))
+            )
+        return self._items
+
+    def part(self, start: int, stop: int) -> IngestResult:
+        """The verdicts of items ``start:stop``, indexed from 0 (one request of a group)."""
+        return IngestResult(
+            self.ids[start:stop],
+            self.statuses[start:stop],
+            {i - start: p for i, p in self.problems.items() if start <= i < stop},
+        )
 
     def count(self, status: Status) -> int:
         """How many items have ``status``."""
-        return sum(1 for item in self.items if item.status == status)
+        return self.statuses.count(status)
 
     @property
     def accepted(self) -> int:
@@ -75,7 +149,21 @@ class IngestResult:
     @property
     def rejected(self) -> tuple[ItemResult, ...]:
         """Items refused, with reason and field."""
-        return tuple(item for item in self.items if item.status == "rejected")
+        return tuple(
+            ItemResult(i, self.ids[i], "rejected", reason, where)
+            for i, (reason, where) in sorted(self.problems.items())
+        )
+
+    def results_json(self) -> list[dict[str, Any]]:
+        """Per-item results as the ingest API answers them."""
+        out: list[dict[str, Any]] = [
+            {"index": i, "id": item_id, "status": status}
+            for i, (item_id, status) in enumerate(zip(self.ids, self.statuses, strict=True))
+        ]
+        for i, (reason, where) in self.problems.items():
+            out[i]["reason"] = reason
+            out[i]["field"] = where
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able summary, as the ingest API answers."""
@@ -215,13 +303,30 @@ def insert_ignoring_duplicates(store: Store, table: str, data: pa.Table, key: st
     return {row[0] for row in rows}
 
 
-def ingest_batch(store: Store, items: Sequence[Mapping[str, Any]]) -> IngestResult:
-    """Validate ``items`` and store the valid ones; return a verdict per item.
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A validated batch, ready for :func:`store_batch`: no store touched yet.
 
-    Each item is an interaction or a session event: ``kind`` says which,
-    else an item with a ``type`` is an event. Valid items are committed in
-    one transaction before this returns; an id seen before (in the store or
-    earlier in the batch) is a duplicate and changes nothing.
+    Attributes:
+        parsed: Each item's model, or its rejection.
+        firsts: The index of the first item with each (kind, id).
+        interactions: Arrow rows for ``records`` (first occurrences only).
+        events: Arrow rows for ``events`` (first occurrences only).
+    """
+
+    parsed: list[Item | ItemResult]
+    firsts: dict[tuple[str, str], int]
+    interactions: pa.Table
+    events: pa.Table
+
+
+def prepare_batch(
+    items: Sequence[Mapping[str, Any]], *, text_checked: bool = False
+) -> PreparedBatch:
+    """Validate ``items`` and build their Arrow rows (pure Python, no store).
+
+    Validation is pure Python and touches no store; :func:`store_batch`
+    then commits the result.
 
     Raises:
         InputError: The batch is larger than :data:`MAX_BATCH_ITEMS`.
@@ -236,44 +341,66 @@ def ingest_batch(store: Store, items: Sequence[Mapping[str, Any]]) -> IngestResu
         )
     # JSON may carry lone surrogates ("\\ud800"); checking the whole batch at
     # once is the common case's fast path, item by item only if it fails.
-    checked = _encodable(items)
+    checked = text_checked or _encodable(items)
     parsed = [_parse(index, raw, checked=checked) for index, raw in enumerate(items)]
-    valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemResult)]
     # The first of repeated ids in the batch goes to the store; the store
     # says which of those it already had.
     firsts: dict[tuple[str, str], int] = {}
-    for index, item in valid:
-        firsts.setdefault((item.kind, item.id), index)
-    fresh = [item for index, item in valid if firsts[(item.kind, item.id)] == index]
+    fresh: list[Item] = []
+    for index, p in enumerate(parsed):
+        if not isinstance(p, ItemResult) and firsts.setdefault((p.kind, p.id), index) == index:
+            fresh.append(p)
+    return PreparedBatch(
+        parsed,
+        firsts,
+        interactions_table([p for p in fresh if isinstance(p, Interaction)]),
+        events_table([p for p in fresh if isinstance(p, SessionEvent)]),
+    )
+
+
+def store_batch(store: Store, batch: PreparedBatch) -> IngestResult:
+    """Commit a prepared batch in one transaction; a verdict per item."""
     with store.transaction():
         stored = {
             ("interaction", i)
-            for i in insert_ignoring_duplicates(
-                store,
-                "records",
-                interactions_table([p for p in fresh if isinstance(p, Interaction)]),
-                "record_id",
-            )
+            for i in insert_ignoring_duplicates(store, "records", batch.interactions, "record_id")
         }
         stored |= {
             ("event", i)
-            for i in insert_ignoring_duplicates(
-                store,
-                "events",
-                events_table([p for p in fresh if isinstance(p, SessionEvent)]),
-                "event_id",
-            )
+            for i in insert_ignoring_duplicates(store, "events", batch.events, "event_id")
         }
-    verdicts = {
-        index: ItemResult(
-            index,
-            item.id,
-            "accepted"
-            if firsts[(item.kind, item.id)] == index and (item.kind, item.id) in stored
-            else "duplicate",
-        )
-        for index, item in valid
-    }
-    return IngestResult(
-        tuple(p if isinstance(p, ItemResult) else verdicts[i] for i, p in enumerate(parsed))
-    )
+    parsed, firsts = batch.parsed, batch.firsts
+    ids: list[str | None] = [None] * len(parsed)
+    statuses: list[Status] = ["rejected"] * len(parsed)
+    problems: dict[int, tuple[str | None, str | None]] = {}
+    for index, p in enumerate(parsed):
+        if isinstance(p, ItemResult):
+            ids[index] = p.id
+            problems[index] = (p.reason, p.field)
+            continue
+        key = (p.kind, p.id)
+        ids[index] = p.id
+        statuses[index] = "accepted" if firsts[key] == index and key in stored else "duplicate"
+    return IngestResult(ids, statuses, problems)
+
+
+def ingest_batch(
+    store: Store, items: Sequence[Mapping[str, Any]], *, text_checked: bool = False
+) -> IngestResult:
+    """Validate ``items`` and store the valid ones; return a verdict per item.
+
+    Each item is an interaction or a session event: ``kind`` says which,
+    else an item with a ``type`` is an event. Valid items are committed in
+    one transaction before this returns; an id seen before (in the store or
+    earlier in the batch) is a duplicate and changes nothing.
+
+    Args:
+        store: Where they go.
+        items: The batch.
+        text_checked: The caller knows no text holds a lone surrogate (the
+            server checks the raw body for JSON surrogate escapes).
+
+    Raises:
+        InputError: The batch is larger than :data:`MAX_BATCH_ITEMS`.
+    """
+    return store_batch(store, prepare_batch(items, text_checked=text_checked))
