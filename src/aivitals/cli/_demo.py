@@ -149,9 +149,11 @@ def demo(
     )
     if no_serve:
         return
+    # With --port 0 the port is known only once listening (printed below).
+    address = f"http://127.0.0.1:{port}" if port else "the address printed below"
     console.print(
-        f"\nDashboard: http://127.0.0.1:{port}/?by={','.join(DASHBOARD_BY)} "
-        "(read-only on this machine; Ctrl-C to stop; `vitals demo --no-serve` skips this)",
+        f"\nDashboard: {address}/?by={','.join(DASHBOARD_BY)} (read-only on this machine; "
+        "Ctrl-C to stop; `vitals demo --no-serve` skips this)",
         markup=False,
     )
     serve_store(Path(v1.store_path), keys=None, port=port)
