@@ -1,7 +1,12 @@
 """``vitals demo`` end to end: the story a new user reads."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -47,3 +52,36 @@ def test_demo_evaluates_both_versions_and_names_the_voice_regression(
     again = CliRunner().invoke(app, ["eval", "run", ".vitals/demo/suite_v1.yaml", "--json"])
     assert again.exit_code == 0, again.output
     assert '"n_cache_hits": 600' in again.stdout
+
+
+def test_demo_ends_serving_the_dashboard_on_the_simulated_week(tmp_path: Path) -> None:
+    # As `make demo` runs it: the tour, then the dashboard until Ctrl-C.
+    env = {k: v for k, v in os.environ.items() if k != "VITALS_STORE"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from aivitals.cli import main; main()", "demo", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "listening on" in line:
+                break
+        assert "listening on" in lines[-1], "".join(lines[-20:])
+        url = lines[-1].split("listening on ")[1].split()[0]
+        with urllib.request.urlopen(url + "/api/v1/overview?by=channel", timeout=120) as answer:
+            overview = json.loads(answer.read())
+        assert overview["largest_fall"]["slice"] == {"channel": "voice"}
+        with urllib.request.urlopen(url + "/?by=channel", timeout=60) as page:
+            assert page.status == 200 and "Largest fall: channel=voice" in page.read().decode()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
