@@ -15,13 +15,12 @@ import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.serving import serve_process
 from typer.testing import CliRunner
 
 from aivitals.cli import app
@@ -52,24 +51,8 @@ def vitals(*args: str) -> list[str]:
     return [sys.executable, "-m", "aivitals", *args]
 
 
-@contextmanager
-def serve(store: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    proc = subprocess.Popen(
-        vitals("serve", "--store", str(store), "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert "listening on http://" in line, proc.stderr.read() if proc.stderr else line
-        yield proc, line.split("listening on ")[1].split()[0]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
+def serve(store: Path) -> Any:
+    return serve_process(store, env=ENV)
 
 
 def run_app(script: str, *args: str) -> str:

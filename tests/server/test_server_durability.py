@@ -5,40 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from tests.serving import serve_process
 
 from aivitals.server import create_key, key_file_for
 from aivitals.store import Store
 
 # ``aivitals.cli`` does not import the serve command module yet; register it here.
-_LAUNCH = "import aivitals.cli._serve; from aivitals.cli import main; main()"
-
-
-@contextmanager
-def server(store: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _LAUNCH, "serve", "--store", str(store), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert "listening on http://" in line, proc.stderr.read() if proc.stderr else line
-        yield proc, line.split("listening on ")[1].split()[0]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
 
 
 def _event(i: int, worker: int) -> dict[str, Any]:
@@ -73,7 +50,7 @@ def test_kill_9_under_load_keeps_every_acknowledged_event(tmp_path: Path) -> Non
     key = create_key(key_file_for(store), "load")
     acked: set[str] = set()
     sent: set[str] = set()
-    with server(store) as (proc, url):
+    with serve_process(store) as (proc, url):
 
         async def run() -> None:
             stop = asyncio.Event()
@@ -88,7 +65,7 @@ def test_kill_9_under_load_keeps_every_acknowledged_event(tmp_path: Path) -> Non
         assert proc.wait(10) == -signal.SIGKILL
     assert len(acked) >= 2_000
 
-    with server(store) as (proc, url):
+    with serve_process(store) as (proc, url):
         # The restarted server sees every acknowledged id as already stored.
         async def resend() -> list[str]:
             ids = sorted(acked)
