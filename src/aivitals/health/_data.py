@@ -4,7 +4,7 @@ Every component is a ratio of sums (proportions k/n, means s/n, ratios
 sx/sy) or a quantile. So one query per grain returns, for each window ×
 slice × session bucket, the sums of numerator and denominator of every
 component of that grain; quantile components return their values with
-their bucket. Sessions are hashed to buckets with DuckDB's ``hash`` of the
+their bucket, unsorted. Sessions are hashed to buckets with DuckDB's ``hash`` of the
 session id (of the record id for records without a session), so a session
 lands in the same bucket in every grain and window and is resampled as one.
 
@@ -57,7 +57,7 @@ class Pulled:
         den: Sums of denominators, same shape.
         sessions: Sessions started (first interaction) per group and bucket.
         values: Per quantile metric and group index: (bucket, value) arrays,
-            sorted by value.
+            in no particular order.
     """
 
     groups: list[GroupKey]
@@ -174,13 +174,14 @@ def pull(
         per_grain.append((codes, b, table, members, source == "sessions"))
     values: dict[str, dict[int, tuple[Ints, Floats]]] = {}
     for d in quantiles:
-        # One row per group with its values sorted: few rows, and DuckDB sorts in parallel.
+        # One row per group with its values, unsorted: the estimate only needs a
+        # band of ranks around n·q, which it selects in O(n) (sorting all was ~4x slower).
         cols = ", ".join(["w", *(f"d{i}" for i in range(len(dims)))])
         sql = (
             f"WITH {_units(d.source, dims, since, until, config)},\n"
             f"vals AS (SELECT {head}, CAST({d.value} AS DOUBLE) AS v FROM keyed "
             f"WHERE ({d.where or 'TRUE'}) AND ({d.value}) IS NOT NULL)\n"
-            f"SELECT {cols}, list({{'v': v, 'b': b}} ORDER BY v, b) AS vb FROM vals GROUP BY ALL"
+            f"SELECT {cols}, list({{'v': v, 'b': b}}) AS vb FROM vals GROUP BY ALL"
         )
         table = store.con.sql(sql).to_arrow_table()
         codes = _group_codes(table, len(dims), index)

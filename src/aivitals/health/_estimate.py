@@ -6,7 +6,9 @@ session is resampled as one unit everywhere. A ratio-of-sums component on a
 replicate is ``(W @ num) / (W @ den)``; a quantile is the linearly
 interpolated quantile of the weighted sample (integer weights: each value
 repeated), read from a band of ranks around n·q with per-bucket counts below
-the band, so a replicate costs O(buckets + √n), not O(n).
+the band, so a replicate costs O(buckets + √n), not O(n). Values arrive
+unsorted; the band is selected in O(n) (``argpartition``) and only it is
+sorted.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class Row:
     num: Floats
     den: Floats
     sessions: Floats  # (buckets,)
-    values: dict[str, tuple[Ints, Floats]]  # metric -> (bucket, sorted values)
+    values: dict[str, tuple[Ints, Floats]]  # metric -> (bucket, values), unsorted
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,7 @@ def _select(pulled: Pulled, groups: list[int]) -> Row:
             continue
         bucket = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         v = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-        order = np.argsort(v, kind="stable")
-        values[metric] = (bucket[order], v[order])
+        values[metric] = (bucket, v)
     first = pulled.groups[groups[0]]
     return Row(
         window=first[0],
@@ -139,11 +140,43 @@ def _ratio(num: Floats, den: Floats) -> Floats:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _quantile_point(v: Floats, q: float) -> float:
-    h = (len(v) - 1) * q
+def _quantile_point(v: Floats, q: float, m: int | None = None, start: int = 0) -> float:
+    """The quantile of ``m`` sorted values of which ``v`` holds ranks ``start`` on."""
+    m = len(v) if m is None else m
+    h = (m - 1) * q
     lo = math.floor(h)
-    hi = min(lo + 1, len(v) - 1)
-    return float(v[lo] + (h - lo) * (v[hi] - v[lo]))
+    hi = min(lo + 1, m - 1)
+    return float(v[lo - start] + (h - lo) * (v[hi - start] - v[lo - start]))
+
+
+@dataclass(frozen=True)
+class _Band:
+    """Ranks ``start`` to ``start + len(v) - 1`` of the sorted values, and counts below."""
+
+    start: int
+    bucket: Ints
+    v: Floats
+    below: Ints  # indices of the values of rank < start
+
+
+def _band_limits(m: int, q: float) -> tuple[int, int]:
+    half = math.ceil(_BAND_SD * math.sqrt(m * q * (1 - q))) + _BAND_SLACK
+    start = max(0, math.floor((m - 1) * q) - half)
+    stop = min(m, math.floor((m - 1) * q) + half + 2)
+    return start, stop
+
+
+def _band(bucket: Ints, v: Floats, q: float) -> _Band:
+    """Select the band of ranks around (n − 1)·q in O(n) and sort only it.
+
+    Ties may be ordered differently than a full sort would order them, but the
+    values at every rank, hence every weighted quantile, are the same.
+    """
+    start, stop = _band_limits(len(v), q)
+    order = np.argpartition(v, sorted({start, stop - 1}))
+    inside = order[start:stop]
+    inside = inside[np.argsort(v[inside], kind="stable")]
+    return _Band(start, bucket[inside], v[inside], order[:start])
 
 
 def _at_rank(offset: Floats, cum: npt.NDArray[np.float32], v: Floats) -> Floats:
@@ -162,24 +195,29 @@ def _full_replicate(bucket: Ints, v: Floats, q: float, weights: Floats) -> float
     return float(a + (h - lo) * (b - a))
 
 
-def _quantile_replicates(bucket: Ints, v: Floats, q: float, weights: Weights) -> Floats:
-    m, buckets = len(v), weights.w.shape[1]
-    half = math.ceil(_BAND_SD * math.sqrt(m * q * (1 - q))) + _BAND_SLACK
-    start = max(0, math.floor((m - 1) * q) - half)
-    stop = min(m, math.floor((m - 1) * q) + half + 2)
-    below = np.bincount(bucket[:start], minlength=buckets).astype(np.float64)
+def _quantile_replicates(
+    bucket: Ints, v: Floats, q: float, weights: Weights, band: _Band | None = None
+) -> Floats:
+    """Each replicate's weighted quantile of the values ``v`` (in any order)."""
+    buckets = weights.w.shape[1]
+    band = _band(bucket, v, q) if band is None else band
+    below = np.bincount(bucket[band.below], minlength=buckets).astype(np.float64)
     total = weights.w @ np.bincount(bucket, minlength=buckets).astype(np.float64)
     low_w = weights.w @ below
-    cum = np.cumsum(weights.by_bucket[bucket[start:stop]], axis=0)
+    cum = np.cumsum(weights.by_bucket[band.bucket], axis=0)
     h = (total - 1) * q
     lo = np.floor(h)
     inside = (total >= 1) & (lo >= low_w) & (lo + 1 - low_w < cum[-1])
     # Every replicate at once (no column gathers); those outside the band are redone below.
-    a = _at_rank(lo - low_w, cum, v[start:stop])
-    b = _at_rank(lo + 1 - low_w, cum, v[start:stop])
+    a = _at_rank(lo - low_w, cum, band.v)
+    b = _at_rank(lo + 1 - low_w, cum, band.v)
     out = np.where(inside, a + (h - lo) * (b - a), np.nan)
-    for r in np.flatnonzero(~inside & (total >= 1)).tolist():
-        out[r] = _full_replicate(bucket, v, q, weights.w[r])
+    outside = np.flatnonzero(~inside & (total >= 1)).tolist()
+    if outside:
+        order = np.argsort(v, kind="stable")
+        sorted_bucket, sorted_v = bucket[order], v[order]
+        for r in outside:
+            out[r] = _full_replicate(sorted_bucket, sorted_v, q, weights.w[r])
     return out
 
 
@@ -205,12 +243,13 @@ def row_values(row: Row, metrics: tuple[str, ...], weights: Weights) -> RowValue
         q = get_metric(metric).q
         assert q is not None
         n[metric] = len(v)
-        value[metric] = _quantile_point(v, q) if len(v) else None
-        reps[metric] = (
-            _quantile_replicates(bucket, v, q, weights)
-            if len(v)
-            else np.full(weights.w.shape[0], np.nan)
-        )
+        if not len(v):
+            value[metric] = None
+            reps[metric] = np.full(weights.w.shape[0], np.nan)
+            continue
+        band = _band(bucket, v, q)
+        value[metric] = _quantile_point(band.v, q, len(v), band.start)
+        reps[metric] = _quantile_replicates(bucket, v, q, weights, band)
     return RowValues(
         value=value,
         n=n,
