@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
+from tests.serving import Running, serve_in_thread
 
 from aivitals.server import WRITER_KEY, ApiKeys, create_app, create_key, key_file_for
 from aivitals.store import Store
@@ -41,41 +41,13 @@ class Served:
         return int(row[0])
 
 
-@dataclass
-class Running:
-    url: str
-    app: web.Application
-    loop: asyncio.AbstractEventLoop
-
-
 @contextmanager
 def _serve_app(
     store: Store, keys: ApiKeys | None, max_body: int, **options: Any
 ) -> Iterator[Running]:
-    loop = asyncio.new_event_loop()
     app = create_app(store, keys=keys, max_body_bytes=max_body, **options)
-    runner = web.AppRunner(app, access_log=None)
-    started = threading.Event()
-    url: list[str] = []
-
-    async def start() -> None:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        url.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
-        started.set()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-    started.wait(10)
-    try:
-        yield Running(url[0], app, loop)
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+    with serve_in_thread(app) as running:
+        yield running
 
 
 def _serve(store: Store, keys: ApiKeys | None, max_body: int) -> Iterator[str]:

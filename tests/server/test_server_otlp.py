@@ -29,6 +29,7 @@ from opentelemetry.trace import (
     TraceFlags,
     set_span_in_context,
 )
+from tests.serving import serve_in_thread
 
 from aivitals.server import WRITER_KEY, ApiKeys, create_app, create_key, key_file_for
 from aivitals.store import Store
@@ -42,28 +43,11 @@ def running(
     store_path: Path, **options: Any
 ) -> Iterator[tuple[str, str, Store, web.Application, asyncio.AbstractEventLoop]]:
     key = create_key(key_file_for(store_path), "otel")
-    loop = asyncio.new_event_loop()
     with Store(store_path) as store:
         app = create_app(store, keys=ApiKeys(key_file_for(store_path)), **options)
         # As `vitals serve` runs it: gzip is left to the OTLP decoder.
-        runner = web.AppRunner(app, access_log=None, auto_decompress=False)
-
-        async def start() -> str:
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            return f"http://127.0.0.1:{runner.addresses[0][1]}"
-
-        thread = threading.Thread(target=loop.run_forever, daemon=True)
-        thread.start()
-        url = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-        try:
-            yield url, key, store, app, loop
-        finally:
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
-            loop.close()
+        with serve_in_thread(app, auto_decompress=False) as served:
+            yield served.url, key, store, served.app, served.loop
 
 
 @pytest.fixture

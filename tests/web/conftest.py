@@ -9,11 +9,9 @@ overview is the real ``aivitals.health.compute_health`` over this store.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from tests.serving import serve_in_thread
 
 from aivitals import evaluate
 from aivitals.server import ApiKeys, create_app
@@ -127,27 +125,8 @@ class Served:
 @contextmanager
 def serve(store: Store, keys: ApiKeys | None = None) -> Iterator[str]:
     """The server app with the dashboard on 127.0.0.1, in a thread of this process."""
-    loop = asyncio.new_event_loop()
-    app = create_app(store, keys=keys, setup=[register_dashboard])
-    runner = web.AppRunner(app, access_log=None)
-    url: list[str] = []
-
-    async def start() -> None:
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        url.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(10)
-    try:
-        yield url[0]
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
+    with serve_in_thread(create_app(store, keys=keys, setup=[register_dashboard])) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import typer
 
 from aivitals.cli._app import StoreOption, app
 from aivitals.cli._compare import print_comparison
+from aivitals.cli._health import health_row
 from aivitals.cli._render import console, print_rows, print_summary
 from aivitals.cli._serve import serve_store
 from aivitals.gate import render_text
@@ -24,21 +25,14 @@ __all__: list[str] = []
 
 
 def _fmt_window(w: HealthWindow) -> dict[str, Any]:
-    cost = ""
-    if w.impact is not None and w.impact.total is not None:
-        cost = f"{w.impact.total:,.0f} {w.impact.currency}"
-        if w.impact.ci_low is not None and w.impact.ci_high is not None:
-            cost += f" [{w.impact.ci_low:,.0f}, {w.impact.ci_high:,.0f}]"
-    score = "–" if w.score is None else f"{w.score:.0f}"
-    if w.ci_low is not None and w.ci_high is not None:
-        score += f" [{w.ci_low:.0f}, {w.ci_high:.0f}]"
+    row = health_row(w)
     return {
         "day": _day(w),
-        "slice": ", ".join(f"{k}={v}" for k, v in w.slice.items()) or "all",
-        "score": score,
-        "band": w.band,
-        "change vs day before": w.change.summary if w.change else "",
-        "cost vs first day": cost,
+        "slice": row["slice"],
+        "score": f"{row['score']} {row['95% CI']}".strip(),
+        "band": row["band"],
+        "change vs day before": row["change"],
+        "cost vs first day": row["cost"],
     }
 
 

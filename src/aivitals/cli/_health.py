@@ -16,7 +16,7 @@ from aivitals.health import HealthWindow, compute_health, load_health_config
 from aivitals.store import Store
 from aivitals.web import render_overview
 
-__all__: list[str] = []
+__all__ = ["health_row"]
 
 
 def _points_lost(w: HealthWindow, top: int = 2) -> str:
@@ -24,7 +24,8 @@ def _points_lost(w: HealthWindow, top: int = 2) -> str:
     return ", ".join(f"{c.metric} {c.points_lost:.0f}" for c in lost[:top])
 
 
-def _row(w: HealthWindow) -> dict[str, Any]:
+def health_row(w: HealthWindow) -> dict[str, Any]:
+    """One window and slice as table cells (also the demo's health table)."""
     interval = (
         f"[{w.ci_low:.0f}, {w.ci_high:.0f}]"
         if w.ci_low is not None and w.ci_high is not None
@@ -103,4 +104,4 @@ def health(
     ]  # fmt: skip
     if not dims:
         columns.remove("slice")
-    print_rows([_row(w) for w in report.windows], columns, title=f"Health — {report.name}")
+    print_rows([health_row(w) for w in report.windows], columns, title=f"Health — {report.name}")

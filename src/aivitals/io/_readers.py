@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +33,25 @@ _SUFFIXES = {
 }
 
 
-def detect_format(path: Path, fmt: str | None = None) -> str:
-    """The file's format: ``fmt`` if given, else from the suffix."""
+def detect_format(path: Path, fmt: str | None = None, *, formats: Sequence[str] = FORMATS) -> str:
+    """The file's format: ``fmt`` if given, else from the suffix.
+
+    Args:
+        path: The file.
+        fmt: The format the caller names, if any.
+        formats: The formats the caller can read (a subset of :data:`FORMATS`).
+    """
     if fmt:
-        if fmt not in FORMATS:
-            raise InputError(Problem(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}"))
+        if fmt not in formats:
+            raise InputError(Problem(f"unknown format '{fmt}'; use one of {', '.join(formats)}"))
         return fmt
     found = _SUFFIXES.get(path.suffix.lower())
-    if found is None:
+    if found is None or found not in formats:
+        suffixes = "/".join(f".{f}" for f in formats)
         raise InputError(
             Problem(
                 f"cannot tell the format from the suffix '{path.suffix}'; "
-                f"name it .jsonl/.csv/.parquet/.yaml or pass --format",
+                f"name it {suffixes} or pass --format",
                 file=str(path),
             )
         )

@@ -22,6 +22,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from aivitals.errors import InputError, Problem
+from aivitals.io import detect_format
 from aivitals.store import Store
 from aivitals.telemetry._model import EVENT_TYPES, MAX_FUTURE
 
@@ -29,7 +30,6 @@ __all__ = ["FILE_FORMATS", "FileIngestResult", "Kind", "ingest_file"]
 
 Kind = Literal["interactions", "events"]
 FILE_FORMATS = ("jsonl", "csv", "parquet")
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 _MAX_PROBLEMS = 50
 _SRC = "_aivitals_file"
 
@@ -98,25 +98,6 @@ def _q(name: str) -> str:
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _detect(path: Path, fmt: str | None) -> str:
-    if fmt:
-        if fmt not in FILE_FORMATS:
-            raise InputError(
-                Problem(f"unknown format '{fmt}'; use one of {', '.join(FILE_FORMATS)}")
-            )
-        return fmt
-    found = _SUFFIXES.get(path.suffix.lower())
-    if found is None:
-        raise InputError(
-            Problem(
-                f"cannot tell the format from the suffix '{path.suffix}'; "
-                "name it .jsonl/.csv/.parquet or pass --format",
-                file=str(path),
-            )
-        )
-    return found
 
 
 def _check_utf8(path: Path) -> None:
@@ -475,7 +456,7 @@ def ingest_file(
         raise InputError(Problem("must be 'interactions' or 'events'", field="kind"))
     if not path.is_file():
         raise InputError(Problem("no such file", file=str(path)))
-    fmt = _detect(path, fmt)
+    fmt = detect_format(path, fmt, formats=FILE_FORMATS)
     if fmt != "parquet" and _blank(path):
         return FileIngestResult(str(path), kind, 0, 0, 0, time.perf_counter() - start)
     con = store.con

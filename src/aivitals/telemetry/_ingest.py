@@ -86,15 +86,6 @@ class IngestResult:
         self.problems = dict(problems or {})
         self._items: tuple[ItemResult, ...] | None = None
 
-    @classmethod
-    def of(cls, items: Sequence[ItemResult]) -> IngestResult:
-        """The result holding ``items`` (their indexes must be 0, 1, 2...)."""
-        return cls(
-            [i.id for i in items],
-            [i.status for i in items],
-            {i.index: (i.reason, i.field) for i in items if i.status == "rejected"},
-        )
-
     def __len__(self) -> int:
         return len(self.statuses)
 

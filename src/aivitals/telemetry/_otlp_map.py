@@ -644,7 +644,6 @@ def insert_scores(store: Store, scores: Sequence[Mapping[str, Any]]) -> ScoreIns
             fresh: list[int] = []
             parked: list[int] = []
             seen: set[tuple[Any, ...]] = set()
-            rejected: list[Rejection] = []
             duplicates = 0
             for position, known, stored in rows:
                 s = scores[position]
@@ -664,7 +663,9 @@ def insert_scores(store: Store, scores: Sequence[Mapping[str, Any]]) -> ScoreIns
                 _insert_positions(con, table, positions)
     finally:
         store.con.unregister("_aivitals_otel_scores")
-    return ScoreInsertResult(len(fresh), duplicates, tuple(rejected), len(parked))
+    # Nothing is refused here any more (unknown records are parked); the
+    # field stays so callers that report rejections need no special case.
+    return ScoreInsertResult(len(fresh), duplicates, (), len(parked))
 
 
 def _insert_positions(con: Any, table: str, positions: Sequence[int]) -> None:

@@ -89,6 +89,7 @@ def fmt_when(value: Any) -> str:
     return f"{when:%a %d %b %Y %H:%M} UTC"
 
 
+@functools.cache
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("aivitals.web", "templates"),
