@@ -60,6 +60,20 @@ def test_same_id_twice_is_one_row(store: Store) -> None:
     assert store.one("SELECT count(*) FROM events") == (1,)
 
 
+def test_a_stored_event_after_new_interactions_stores_them_once(store: Store) -> None:
+    # The plain insert of the new interactions succeeds and the events'
+    # insert then hits the stored id: the whole first try must be undone.
+    ingest_batch(store, [{"id": "e", "type": "retry", "session_id": "s"}])
+    items = [interaction(1), interaction(2), {"id": "e", "type": "retry", "session_id": "s"}]
+    result = ingest_batch(store, [*items, {"id": "f", "type": "retry", "session_id": "s"}])
+    assert result.statuses == ["accepted", "accepted", "duplicate", "accepted"]
+    assert store.one("SELECT count(*) FROM records") == (2,)
+    assert store.query("SELECT event_id FROM events ORDER BY 1") == [
+        {"event_id": "e"},
+        {"event_id": "f"},
+    ]
+
+
 def test_an_event_may_share_an_id_with_an_interaction(store: Store) -> None:
     result = ingest_batch(store, [interaction(1), {"id": "r1", "type": "retry", "session_id": "s"}])
     assert result.accepted == 2

@@ -59,6 +59,17 @@ def test_jsonl_with_a_mapping(store: Store, tmp_path: Path) -> None:
     assert store.one("SELECT count(*) FROM records") == (4,)
 
 
+def test_a_file_overlapping_the_store_adds_only_new_ids(store: Store, tmp_path: Path) -> None:
+    ingest_file(store, write_jsonl(tmp_path / "old.jsonl", rows(4)[:2]), mapping=MAPPING)
+    # Two stored ids, two new ones, and one new id twice in the file.
+    more = write_jsonl(tmp_path / "more.jsonl", [*rows(4), rows(4)[3]])
+    result = ingest_file(store, more, mapping=MAPPING)
+    assert (result.rows, result.accepted, result.duplicates) == (5, 2, 3)
+    assert store.query("SELECT record_id, count(*) AS n FROM records GROUP BY 1 ORDER BY 1") == [
+        {"record_id": f"req-{i}", "n": 1} for i in range(4)
+    ]
+
+
 def test_csv_events(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "events.csv"
     path.write_text(

@@ -8,7 +8,7 @@ to do instead. Bulk writes go in as Arrow tables.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,6 +112,34 @@ class Store:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+    def insert_new(
+        self, statements: Sequence[tuple[str, str]]
+    ) -> tuple[bool, list[list[tuple[Any, ...]]]]:
+        """Run ``INSERT`` statements in one transaction, skipping already-stored keys.
+
+        The plain statements run first: the unique index refuses the first
+        row whose key is already stored, and if none is, that is the whole
+        cost. Only then do they run again with their ``ON CONFLICT`` tails,
+        which make DuckDB check every row against the index on its own and
+        cost about half as much again as the insert (0.8 s per million rows).
+
+        Args:
+            statements: ``(INSERT ..., tail)`` pairs; the tail (``ON
+                CONFLICT DO NOTHING``, with ``RETURNING`` if the caller
+                needs to know which rows went in) is used on the slow path.
+
+        Returns:
+            Whether every row was new (no tail was needed), and each
+            statement's result rows: its count, or what its tail returned.
+        """
+        try:
+            with self.transaction():
+                return True, [self.con.execute(sql).fetchall() for sql, _ in statements]
+        except duckdb.ConstraintException:
+            pass
+        with self.transaction():
+            return False, [self.con.execute(f"{sql} {tail}").fetchall() for sql, tail in statements]
 
     def insert(self, table: str, data: pa.Table) -> None:
         """Append an Arrow table to ``table``, matching columns by name."""

@@ -2,7 +2,8 @@
 
 A file is read into DuckDB once, checked with one pass of SQL expressions
 (required fields, types, event types and scales, future timestamps) and, if
-every row is valid, inserted as a set with ``ON CONFLICT DO NOTHING``. One
+every row is valid, inserted as a set (ids already stored are skipped, see
+:meth:`aivitals.store.Store.insert_new`). One
 invalid row fails the whole file, naming up to 50 rows and fields, and
 nothing is stored — as with dataset loading. No Python object is made per
 row: that is what keeps a million-row Parquet file to about a second.
@@ -472,20 +473,17 @@ def ingest_file(
             chosen, tags = _resolve_mapping(kind, mapping, columns, path)
             targets, checks = _plan(kind, chosen, tags, columns)
             n_rows = int(con.execute(f"SELECT count(*) FROM {_SRC}").fetchall()[0][0])
-            with store.transaction():
-                _validate(store, path, fmt, checks, chosen)
-                table = "records" if kind == "interactions" else "events"
-                names = ", ".join(_q(name) for name, _ in targets)
-                exprs = ", ".join(expr for _, expr in targets)
-                row = con.execute(
-                    f"INSERT INTO {table} ({names}) SELECT {exprs} FROM {_SRC} "
-                    "ON CONFLICT DO NOTHING"
-                ).fetchall()
+            _validate(store, path, fmt, checks, chosen)
+            table = "records" if kind == "interactions" else "events"
+            names = ", ".join(_q(name) for name, _ in targets)
+            exprs = ", ".join(expr for _, expr in targets)
+            insert = f"INSERT INTO {table} ({names}) SELECT {exprs} FROM {_SRC}"
+            _, counts = store.insert_new([(insert, "ON CONFLICT DO NOTHING")])
         finally:
             _drop(store, fmt)
     finally:
         con.execute(f"SET TimeZone = {_lit(str(zone))}")
-    accepted = int(row[0][0]) if row else 0
+    accepted = int(counts[0][0][0])
     return FileIngestResult(
         str(path), kind, n_rows, accepted, n_rows - accepted, time.perf_counter() - start
     )
