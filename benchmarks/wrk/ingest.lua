@@ -1,7 +1,9 @@
 -- wrk load for POST /api/v1/ingest: unique CSAT events, BATCH per request.
--- Env: VITALS_KEY (API key), BATCH (items per request). Each wrk thread
--- numbers its own ids so no event repeats; `done` prints the 200 count so
--- the benchmark can check every acknowledged event is in the store.
+-- Env: VITALS_KEY (API key), BATCH (items per request), RUN (an id prefix,
+-- different for each run). Each wrk thread numbers its own ids under it so
+-- no event repeats (a repeat would take the store's slower duplicate
+-- path); `done` prints the 200 count so the benchmark can check every
+-- acknowledged event is in the store.
 local threads = {}
 
 function setup(thread)
@@ -11,6 +13,7 @@ end
 
 function init(args)
   batch = tonumber(os.getenv("BATCH") or "1")
+  run = os.getenv("RUN") or "w"
   headers = {
     ["Authorization"] = "Bearer " .. os.getenv("VITALS_KEY"),
     ["Content-Type"] = "application/json",
@@ -23,8 +26,8 @@ function request()
   local parts = {}
   for j = 1, batch do
     parts[j] = string.format(
-      '{"id":"w%d-%d-%d","session_id":"s%d","type":"csat","value":%d}',
-      tid, counter, j, (counter * batch + j) % 997, 1 + j % 5)
+      '{"id":"%s%d-%d-%d","session_id":"s%d","type":"csat","value":%d}',
+      run, tid, counter, j, (counter * batch + j) % 997, 1 + j % 5)
   end
   local body = '{"items":[' .. table.concat(parts, ",") .. ']}'
   return wrk.format("POST", "/api/v1/ingest", headers, body)

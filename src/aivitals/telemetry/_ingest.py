@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from aivitals.errors import InputError, Problem
 from aivitals.store import Store
-from aivitals.telemetry._model import Interaction, SessionEvent
+from aivitals.telemetry._model import Interaction, SessionEvent, item_kind
+from aivitals.telemetry._plain import validate_plain
 
 __all__ = [
     "MAX_BATCH_ITEMS",
@@ -197,7 +198,7 @@ def _parse(index: int, raw: Any, *, checked: bool = False) -> Item | ItemResult:
     data = raw if isinstance(raw, dict) else dict(raw)
     raw_id = data.get("id")
     item_id = raw_id if isinstance(raw_id, str) else None
-    kind = data.get("kind", "event" if "type" in data else "interaction")
+    kind = item_kind(data)
     model: type[Item]
     if kind == "interaction":
         model = Interaction
@@ -216,90 +217,64 @@ def _parse(index: int, raw: Any, *, checked: bool = False) -> Item | ItemResult:
         return ItemResult(index, item_id, "rejected", message, where)
 
 
-def _kind_of(raw: Any) -> str | None:
-    """Which model an item is for; ``None`` sends it to the item-by-item path."""
-    if not isinstance(raw, dict):
-        return None
-    kind = raw.get("kind", "event" if "type" in raw else "interaction")
-    return kind if isinstance(kind, str) else None
-
-
-# The whole batch in one call of pydantic-core: about half the cost of
-# validating item by item. Any invalid item fails it, and then the batch is
-# validated item by item, which names each item's own problem.
-_BATCH = TypeAdapter(
-    list[
-        Annotated[
-            Annotated[Interaction, Tag("interaction")] | Annotated[SessionEvent, Tag("event")],
-            Discriminator(_kind_of),
-        ]
-    ]
-)
-
-
-def _parse_all(items: Sequence[Any], *, checked: bool) -> list[Item | ItemResult]:
-    """Each item's model or rejection: the whole batch at once if it is all valid."""
-    if checked:
-        try:
-            return list(_BATCH.validate_python(items))
-        except ValidationError:
-            pass
-    return [_parse(index, raw, checked=checked) for index, raw in enumerate(items)]
+# One encoder for all: json.dumps with options builds a new one every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 def _json_texts(values: Sequence[Any]) -> list[str]:
     """JSON text of each value; empty containers (the usual case) skip the encoder."""
-    dumps = json.dumps
+    encode = _ENCODE
     return [
         ("{}" if isinstance(v, dict) else "[]")
         if not v and isinstance(v, dict | list)
-        else dumps(v, ensure_ascii=False, default=str)
+        else encode(v)
         for v in values
     ]
 
 
-def interactions_table(items: Sequence[Interaction]) -> pa.Table:
-    """Columns of ``records`` for production interactions."""
+def interactions_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Columns of ``records`` for production interactions (validated fields by name)."""
+    n = len(rows)
     return pa.table(
         {
-            "record_id": pa.array([i.id for i in items], type=pa.string()),
-            "source": pa.array(["prod"] * len(items), type=pa.string()),
-            "session_id": pa.array([i.session_id for i in items], type=pa.string()),
-            "turn": pa.array([i.turn for i in items], type=pa.int32()),
-            "ts": pa.array([i.ts for i in items], type=_TS),
-            "system_version": pa.array([i.system_version for i in items], type=pa.string()),
-            "input": _json_texts([i.input for i in items]),
-            "output": pa.array([i.output for i in items], type=pa.string()),
-            "expected": _json_texts([i.expected for i in items]),
-            "context": _json_texts([i.context for i in items]),
-            "tags": pa.array([list(i.tags.items()) for i in items], type=_TAGS),
-            "latency_ms": pa.array([i.latency_ms for i in items], type=pa.float64()),
-            "tokens_in": pa.array([i.tokens_in for i in items], type=pa.int64()),
-            "tokens_out": pa.array([i.tokens_out for i in items], type=pa.int64()),
-            "cost": pa.array([i.cost for i in items], type=pa.float64()),
-            "error": pa.array([i.error for i in items], type=pa.string()),
-            "error_kind": pa.array([i.error_kind for i in items], type=pa.string()),
-            "cached": pa.array([False] * len(items), type=pa.bool_()),
-            "user_id": pa.array([i.user_id for i in items], type=pa.string()),
-            "trace_id": pa.array([i.trace_id for i in items], type=pa.string()),
-            "span_id": pa.array([i.span_id for i in items], type=pa.string()),
-            "attributes": _json_texts([i.attributes for i in items]),
+            "record_id": pa.array([r["id"] for r in rows], type=pa.string()),
+            "source": pa.array(["prod"] * n, type=pa.string()),
+            "session_id": pa.array([r.get("session_id") for r in rows], type=pa.string()),
+            "turn": pa.array([r.get("turn") for r in rows], type=pa.int32()),
+            "ts": pa.array([r["ts"] for r in rows], type=_TS),
+            "system_version": pa.array([r.get("system_version") for r in rows], type=pa.string()),
+            "input": _json_texts([r["input"] for r in rows]),
+            "output": pa.array([r.get("output") for r in rows], type=pa.string()),
+            "expected": _json_texts([r.get("expected") or [] for r in rows]),
+            "context": _json_texts([r.get("context") or [] for r in rows]),
+            "tags": pa.array([list((r.get("tags") or {}).items()) for r in rows], type=_TAGS),
+            "latency_ms": pa.array([r.get("latency_ms") for r in rows], type=pa.float64()),
+            "tokens_in": pa.array([r.get("tokens_in") for r in rows], type=pa.int64()),
+            "tokens_out": pa.array([r.get("tokens_out") for r in rows], type=pa.int64()),
+            "cost": pa.array([r.get("cost") for r in rows], type=pa.float64()),
+            "error": pa.array([r.get("error") for r in rows], type=pa.string()),
+            "error_kind": pa.array([r.get("error_kind") for r in rows], type=pa.string()),
+            "cached": pa.array([False] * n, type=pa.bool_()),
+            "user_id": pa.array([r.get("user_id") for r in rows], type=pa.string()),
+            "trace_id": pa.array([r.get("trace_id") for r in rows], type=pa.string()),
+            "span_id": pa.array([r.get("span_id") for r in rows], type=pa.string()),
+            "attributes": _json_texts([r.get("attributes") or {} for r in rows]),
         }
     )
 
 
-def events_table(items: Sequence[SessionEvent]) -> pa.Table:
-    """Columns of ``events`` for session events."""
+def events_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """Columns of ``events`` for session events (validated fields by name)."""
     return pa.table(
         {
-            "event_id": pa.array([e.id for e in items], type=pa.string()),
-            "session_id": pa.array([e.session_id for e in items], type=pa.string()),
-            "record_id": pa.array([e.record_id for e in items], type=pa.string()),
-            "ts": pa.array([e.ts for e in items], type=_TS),
-            "type": pa.array([e.type for e in items], type=pa.string()),
-            "value": pa.array([e.value for e in items], type=pa.float64()),
-            "attrs": _json_texts([e.attrs for e in items]),
-            "source": pa.array(["prod"] * len(items), type=pa.string()),
+            "event_id": pa.array([r["id"] for r in rows], type=pa.string()),
+            "session_id": pa.array([r.get("session_id") for r in rows], type=pa.string()),
+            "record_id": pa.array([r.get("record_id") for r in rows], type=pa.string()),
+            "ts": pa.array([r["ts"] for r in rows], type=_TS),
+            "type": pa.array([r["type"] for r in rows], type=pa.string()),
+            "value": pa.array([r.get("value") for r in rows], type=pa.float64()),
+            "attrs": _json_texts([r.get("attrs") or {} for r in rows]),
+            "source": pa.array(["prod"] * len(rows), type=pa.string()),
         }
     )
 
@@ -314,16 +289,32 @@ class PreparedBatch:
     """A validated batch, ready for :func:`store_batch`: no store touched yet.
 
     Attributes:
-        parsed: Each item's model, or its rejection.
+        parsed: Each item's (kind, id), or its rejection.
         firsts: The index of the first item with each (kind, id).
         interactions: Arrow rows for ``records`` (first occurrences only).
         events: Arrow rows for ``events`` (first occurrences only).
     """
 
-    parsed: list[Item | ItemResult]
+    parsed: list[tuple[str, str] | ItemResult]
     firsts: dict[tuple[str, str], int]
     interactions: pa.Table
     events: pa.Table
+
+
+def _validate(
+    items: Sequence[Any], *, checked: bool
+) -> list[tuple[str, dict[str, Any]] | ItemResult]:
+    """Each item's kind and fields, or its rejection."""
+    if checked:
+        plain = validate_plain(items)
+        if plain is not None:
+            return list(plain)
+    # Some item is invalid (or may hold a lone surrogate): the models name
+    # each item's own problem.
+    return [
+        p if isinstance(p, ItemResult) else (p.kind, p.__dict__)
+        for p in (_parse(index, raw, checked=checked) for index, raw in enumerate(items))
+    ]
 
 
 def prepare_batch(
@@ -348,19 +339,22 @@ def prepare_batch(
     # JSON may carry lone surrogates ("\\ud800"); checking the whole batch at
     # once is the common case's fast path, item by item only if it fails.
     checked = text_checked or _encodable(items)
-    parsed = _parse_all(items, checked=checked)
     # The first of repeated ids in the batch goes to the store; the store
     # says which of those it already had.
+    parsed: list[tuple[str, str] | ItemResult] = []
     firsts: dict[tuple[str, str], int] = {}
-    fresh: list[Item] = []
-    for index, p in enumerate(parsed):
-        if not isinstance(p, ItemResult) and firsts.setdefault((p.kind, p.id), index) == index:
-            fresh.append(p)
+    fresh: dict[str, list[dict[str, Any]]] = {"interaction": [], "event": []}
+    for index, p in enumerate(_validate(items, checked=checked)):
+        if isinstance(p, ItemResult):
+            parsed.append(p)
+            continue
+        kind, row = p
+        key = (kind, row["id"])
+        parsed.append(key)
+        if firsts.setdefault(key, index) == index:
+            fresh[kind].append(row)
     return PreparedBatch(
-        parsed,
-        firsts,
-        interactions_table([p for p in fresh if isinstance(p, Interaction)]),
-        events_table([p for p in fresh if isinstance(p, SessionEvent)]),
+        parsed, firsts, interactions_table(fresh["interaction"]), events_table(fresh["event"])
     )
 
 
@@ -402,8 +396,8 @@ def store_batch(store: Store, batch: PreparedBatch) -> IngestResult:
             ids[index] = p.id
             problems[index] = (p.reason, p.field)
             continue
-        key = (p.kind, p.id)
-        ids[index] = p.id
+        key = p
+        ids[index] = p[1]
         first = firsts[key] == index
         statuses[index] = "accepted" if first and (stored is None or key in stored) else "duplicate"
     return IngestResult(ids, statuses, problems)

@@ -27,6 +27,7 @@ __all__ = [
     "EventRule",
     "Interaction",
     "SessionEvent",
+    "item_kind",
     "new_id",
 ]
 
@@ -87,6 +88,18 @@ EVENT_TYPES: dict[str, EventRule] = {
 def new_id() -> str:
     """A fresh random id for an interaction or event."""
     return uuid.uuid4().hex
+
+
+def item_kind(raw: Any) -> str | None:
+    """``interaction`` or ``event`` (or what ``kind`` says) for a raw batch item.
+
+    An item says its ``kind``; without one, an item with a ``type`` is an
+    event. ``None`` for what is not an object or has a kind that is not text.
+    """
+    if not isinstance(raw, dict):
+        return None
+    kind = raw.get("kind", "event" if "type" in raw else "interaction")
+    return kind if isinstance(kind, str) else None
 
 
 def _now() -> datetime:
