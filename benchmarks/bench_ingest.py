@@ -6,8 +6,12 @@ same process: the bare ``INSERT INTO records SELECT ... FROM
 read_parquet(...)`` with no checks (same table, same unique index), and
 DuckDB's floor — ``CREATE TABLE AS SELECT * FROM read_parquet(...)`` into an
 unindexed table of the file's own columns, i.e. what copying the bytes into
-a DuckDB file costs on this machine with no checks and no idempotency. Usage:
-``python -m benchmarks.bench_ingest [N_ROWS]``.
+a DuckDB file costs on this machine with no checks and no idempotency. The
+unique index that makes ingest idempotent costs more when ids arrive in
+random order, so ``ingest_file`` is also timed on files whose ids are random
+UUIDv4s and time-ordered UUIDv7s (as the SDK makes them), and on a file
+written as one row group. Usage: ``python -m benchmarks.bench_ingest
+[N_ROWS]``.
 """
 
 from __future__ import annotations
@@ -36,10 +40,26 @@ REPEAT = 2
 ROW_GROUP = 122_880
 
 
-def make_file(path: Path, n: int, row_group_size: int | None = ROW_GROUP) -> None:
+def _ids(kind: str, n: int, ts_us: np.ndarray, rng: np.random.Generator) -> pa.Array:
+    """Row ids: ``sequential`` (req-000000001...), ``uuid4`` (random, as many
+    services make them) or ``uuid7`` (the row's time in ms, then random, as
+    the SDK makes them)."""
+    if kind == "sequential":
+        return pa.array([f"req-{i:09d}" for i in range(n)])
+    noise = rng.bytes(16 * n).hex()
+    if kind == "uuid4":
+        return pa.array([noise[i : i + 32] for i in range(0, 32 * n, 32)])
+    ms = (ts_us // 1000).tolist()
+    return pa.array([f"{m:012x}7{noise[32 * i : 32 * i + 19]}" for i, m in enumerate(ms)])
+
+
+def make_file(
+    path: Path, n: int, row_group_size: int | None = ROW_GROUP, ids_kind: str = "sequential"
+) -> None:
     rng = np.random.default_rng(7)
     start = datetime.now(UTC) - timedelta(days=30)
     ids = np.arange(n)
+    ts_us = (start.timestamp() * 1e6 + ids * 2_000_000).astype(np.int64)
     segments = np.array(["free", "pro", "enterprise"])[ids % 3]
     channels = np.array(["web", "app", "api", "email"])[ids % 4]
     tags = pa.MapArray.from_arrays(
@@ -49,12 +69,10 @@ def make_file(path: Path, n: int, row_group_size: int | None = ROW_GROUP) -> Non
     )
     table = pa.table(
         {
-            "id": pa.array([f"req-{i:09d}" for i in range(n)]),
+            "id": _ids(ids_kind, n, ts_us, rng),
             "session_id": pa.array([f"s{i // 4}" for i in range(n)]),
             "turn": pa.array(ids % 4, type=pa.int32()),
-            "ts": pa.array(start.timestamp() * 1e6 + ids * 2_000_000, type=pa.int64()).cast(
-                pa.timestamp("us", tz="UTC")
-            ),
+            "ts": pa.array(ts_us, type=pa.int64()).cast(pa.timestamp("us", tz="UTC")),
             "system_version": pa.array(np.array(["v1", "v2"])[ids % 2]),
             "input": pa.array([f"question {i}" for i in range(n)]),
             "output": pa.array([f"answer {i}" for i in range(n)]),
@@ -83,9 +101,13 @@ def main(n: int = 1_000_000) -> None:
         make_file(path, n)
         one_group = Path(tmp) / "one_group.parquet"
         make_file(one_group, n, row_group_size=n)
+        by_ids = {kind: Path(tmp) / f"{kind}.parquet" for kind in ("uuid4", "uuid7")}
+        for kind, kind_path in by_ids.items():
+            make_file(kind_path, n, ids_kind=kind)
         print(f"{n} interactions, {path.stat().st_size / 1e6:.1f} MB Parquet", flush=True)
         # Best of REPEAT on fresh stores, alternating, as the machine may be shared.
         bares, floors, results, one_groups = [], [], [], []
+        id_kinds: dict[str, list[float]] = {kind: [] for kind in by_ids}
         for attempt in range(REPEAT):
             con = duckdb.connect(str(Path(tmp) / f"floor{attempt}.duckdb"))
             start = time.perf_counter()
@@ -103,6 +125,9 @@ def main(n: int = 1_000_000) -> None:
                 assert again.duplicates == n, again
             with Store(Path(tmp) / f"one_group{attempt}.duckdb") as store:
                 one_groups.append(ingest_file(store, one_group).seconds)
+            for kind, kind_path in by_ids.items():
+                with Store(Path(tmp) / f"{kind}{attempt}.duckdb") as store:
+                    id_kinds[kind].append(ingest_file(store, kind_path).seconds)
         bare = min(bares)
         floor = min(floors)
         result = min(results, key=lambda r: r.seconds)
@@ -118,6 +143,7 @@ def main(n: int = 1_000_000) -> None:
         "row_group_rows": ROW_GROUP,
         "one_row_group_file_ingest_s": round(min(one_groups), 3),
         "one_row_group_file_rows_per_s": round(n / min(one_groups)),
+        **{f"{kind}_ids_ingest_rows_per_s": round(n / min(t)) for kind, t in id_kinds.items()},
         "overhead_vs_bare": round(result.seconds / bare, 2),
         "overhead_vs_duckdb_floor": round(result.seconds / floor, 2),
         "target_rows_per_s": 500_000,

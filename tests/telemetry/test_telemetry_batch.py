@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,7 @@ from aivitals.telemetry import (
     SessionEvent,
     ingest_batch,
 )
+from aivitals.telemetry._model import new_id
 
 
 def interaction(i: int, **extra: Any) -> dict[str, Any]:
@@ -129,3 +132,14 @@ def test_flags_take_no_value_or_one() -> None:
     assert SessionEvent(id="a", type="abandoned", value=1, session_id="s").value == 1
     with pytest.raises(ValidationError):
         SessionEvent(id="a", type="abandoned", value=3, session_id="s")
+
+
+def test_new_ids_are_uuid7_in_time_order() -> None:
+    first = [new_id() for _ in range(1000)]
+    time.sleep(0.002)
+    later = new_id()
+    assert len(set(first)) == 1000
+    parsed = uuid.UUID(later)
+    assert (parsed.version, parsed.variant) == (7, uuid.RFC_4122)
+    assert abs(int(later[:12], 16) - time.time() * 1000) < 5_000  # its first 48 bits: ms now
+    assert later > max(first)  # a later millisecond sorts after
