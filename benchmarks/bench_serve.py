@@ -2,7 +2,8 @@
 
 The server runs in its own process on 127.0.0.1 with a real API key. Two
 loads, each from two clients: batches of 1,000 events (4 connections), and
-single-event requests (128 connections). The clients are an aiohttp loop
+single-event requests (128 connections); then, from wrk only, batches of
+1,000 interactions (text, tags, latency, tokens). The clients are an aiohttp loop
 here (bodies encoded up front, a fixed number of requests), and — when
 Debian's ``wrk`` is installed — ``wrk`` with ``benchmarks/wrk/ingest.lua``
 (one thread, a fixed duration, unique ids made per request in Lua), which
@@ -69,7 +70,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _wrk(url: str, key: str, batch: int, connections: int, run: str, pid: int) -> dict[str, Any]:
+def _wrk(
+    url: str, key: str, batch: int, connections: int, run: str, pid: int, kind: str = "event"
+) -> dict[str, Any]:
     """One wrk run; events acknowledged per second, the 200/other counts, server CPU."""
     cpu = _cpu_seconds(pid)
     done = subprocess.run(
@@ -87,7 +90,7 @@ def _wrk(url: str, key: str, batch: int, connections: int, run: str, pid: int) -
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "VITALS_KEY": key, "BATCH": str(batch), "RUN": run},
+        env={**os.environ, "VITALS_KEY": key, "BATCH": str(batch), "RUN": run, "KIND": kind},
     )
     cpu = _cpu_seconds(pid) - cpu
     found = re.search(r"WRK_RESULT ok=(\d+) failed=(\d+) p99_ms=([\d.]+)", done.stdout)
@@ -122,6 +125,7 @@ def main(n_batched: int = 200_000, n_single: int = 10_000) -> None:
             text=True,
         )
         acknowledged = 1
+        acknowledged_interactions = 0
         in_flight = 0  # requests wrk had open when its time ran out: stored, never read
         try:
             assert proc.stdout is not None
@@ -148,10 +152,19 @@ def main(n_batched: int = 200_000, n_single: int = 10_000) -> None:
                     _wrk(url, key, 1, SINGLE_CONCURRENCY, f"s{i}-", proc.pid)
                     for i in range(WRK_RUNS)
                 ]
+                rich = [
+                    _wrk(url, key, 1000, 4, f"i{i}-", proc.pid, kind="interaction")
+                    for i in range(WRK_RUNS)
+                ]
                 acknowledged += sum(r["requests_ok"] for r in batched) * 1000
                 acknowledged += sum(r["requests_ok"] for r in single)
+                acknowledged_interactions = sum(r["requests_ok"] for r in rich) * 1000
                 in_flight = WRK_RUNS * (4 * 1000 + SINGLE_CONCURRENCY)
-                figures["wrk_client"] = {"batched": _repeat(batched), "single": _repeat(single)}
+                figures["wrk_client"] = {
+                    "batched": _repeat(batched),
+                    "single": _repeat(single),
+                    "batched_interactions": _repeat(rich),
+                }
             else:
                 figures["wrk_client"] = "not measured: wrk not installed (apt-get install wrk)"
         finally:
@@ -159,10 +172,15 @@ def main(n_batched: int = 200_000, n_single: int = 10_000) -> None:
             proc.wait(30)
         with Store(store) as opened:
             stored = opened.one("SELECT count(*) FROM events")[0]
+            stored_interactions = opened.one("SELECT count(*) FROM records")[0]
     figures["acknowledged_events"] = acknowledged
     figures["stored_events"] = stored
-    # Every acknowledged event is stored; beyond them at most what was in flight.
+    figures["acknowledged_interactions"] = acknowledged_interactions
+    figures["stored_interactions"] = stored_interactions
+    # Every acknowledged item is stored; beyond them at most what was in flight.
     assert acknowledged <= stored <= acknowledged + in_flight, (stored, acknowledged)
+    slack = WRK_RUNS * 4 * 1000
+    assert acknowledged_interactions <= stored_interactions <= acknowledged_interactions + slack
     figures["targets"] = {"batched_events_per_s": 50_000, "single_requests_per_s": 2_000}
     save("serve", figures)
 

@@ -221,6 +221,31 @@ def _parse(index: int, raw: Any, *, checked: bool = False) -> Item | ItemResult:
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
+def _json_column(rows: Sequence[Mapping[str, Any]], key: str, empty: str) -> pa.Array:
+    """JSON text of the list or object ``key`` of each row; ``empty`` if absent or empty."""
+    values = [r.get(key) for r in rows]
+    if not any(values):  # the usual case: no context, no extra attributes
+        return pa.array([empty] * len(rows), type=pa.string())
+    encode = _ENCODE
+    return pa.array([encode(v) if v else empty for v in values], type=pa.string())
+
+
+def _tags_column(rows: Sequence[Mapping[str, Any]]) -> pa.Array:
+    """The ``tags`` map column, built from flat keys and values."""
+    offsets, keys, values = [0], [], []
+    for r in rows:
+        tags = r.get("tags")
+        if tags:
+            keys.extend(tags)
+            values.extend(tags.values())
+        offsets.append(len(keys))
+    return pa.MapArray.from_arrays(
+        pa.array(offsets, type=pa.int32()),
+        pa.array(keys, type=pa.string()),
+        pa.array(values, type=pa.string()),
+    ).cast(_TAGS)
+
+
 def _json_texts(values: Sequence[Any]) -> list[str]:
     """JSON text of each value; empty containers (the usual case) skip the encoder."""
     encode = _ENCODE
@@ -245,9 +270,9 @@ def interactions_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
             "system_version": pa.array([r.get("system_version") for r in rows], type=pa.string()),
             "input": _json_texts([r["input"] for r in rows]),
             "output": pa.array([r.get("output") for r in rows], type=pa.string()),
-            "expected": _json_texts([r.get("expected") or [] for r in rows]),
-            "context": _json_texts([r.get("context") or [] for r in rows]),
-            "tags": pa.array([list((r.get("tags") or {}).items()) for r in rows], type=_TAGS),
+            "expected": _json_column(rows, "expected", "[]"),
+            "context": _json_column(rows, "context", "[]"),
+            "tags": _tags_column(rows),
             "latency_ms": pa.array([r.get("latency_ms") for r in rows], type=pa.float64()),
             "tokens_in": pa.array([r.get("tokens_in") for r in rows], type=pa.int64()),
             "tokens_out": pa.array([r.get("tokens_out") for r in rows], type=pa.int64()),
@@ -258,7 +283,7 @@ def interactions_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
             "user_id": pa.array([r.get("user_id") for r in rows], type=pa.string()),
             "trace_id": pa.array([r.get("trace_id") for r in rows], type=pa.string()),
             "span_id": pa.array([r.get("span_id") for r in rows], type=pa.string()),
-            "attributes": _json_texts([r.get("attributes") or {} for r in rows]),
+            "attributes": _json_column(rows, "attributes", "{}"),
         }
     )
 
@@ -273,7 +298,7 @@ def events_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
             "ts": pa.array([r["ts"] for r in rows], type=_TS),
             "type": pa.array([r["type"] for r in rows], type=pa.string()),
             "value": pa.array([r.get("value") for r in rows], type=pa.float64()),
-            "attrs": _json_texts([r.get("attrs") or {} for r in rows]),
+            "attrs": _json_column(rows, "attrs", "{}"),
             "source": pa.array(["prod"] * len(rows), type=pa.string()),
         }
     )
