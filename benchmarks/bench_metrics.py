@@ -39,12 +39,12 @@ PEERS_SCRIPT = Path(__file__).resolve().parent / "peers" / "metrics_peers.py"
 
 GENERATE = """
 INSERT INTO records (record_id, source, session_id, turn, ts, system_version, tags,
-                     latency_ms, tokens_in, tokens_out, cost)
+                     latency_ms, tokens_in, tokens_out, cost, record_key)
 SELECT 'r' || i, 'prod', 's' || (i // 4), i % 4,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(i * {step} AS BIGINT)),
     'v' || (hash(i // 4) % 5), MAP(['segment'], ['seg' || (hash(i // 4 + 7) % 5)]),
     exp(6.0 + 0.5 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())),
-    50 + i % 200, 20 + i % 300, 0.0001 * (i % 50)
+    50 + i % 200, 20 + i % 300, 0.0001 * (i % 50), md5_number('r' || i)
 FROM range({n}) t(i)
 """
 

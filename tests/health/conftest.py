@@ -10,25 +10,27 @@ from aivitals.store import Store
 # per session: completion unless it is a "failure" (rate per channel and day).
 RECORDS = """
 INSERT INTO records (record_id, source, session_id, turn, ts, system_version, tags,
-                     latency_ms, tokens_in, tokens_out, cost, output, error)
+                     latency_ms, tokens_in, tokens_out, cost, output, error, record_key)
 SELECT 'r{day}-' || s || '-' || t, 'prod', 's{day}-' || s, t,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + INTERVAL {day} DAY
         + to_seconds(CAST(s * 80000 / {n} + t * 5 AS BIGINT)),
     'v1', MAP(['channel'], [CASE WHEN s % 2 = 0 THEN 'chat' ELSE 'voice' END]),
     500 + (hash(s * 31 + t + {day}) % 2000), 10, 20, 0.001,
     CASE WHEN hash(s * 7 + t + {day}) % 20 = 0 THEN 'i don''t know' ELSE 'ok' END,
-    CASE WHEN hash(s * 13 + t + {day}) % 50 = 0 THEN 'timeout' END
+    CASE WHEN hash(s * 13 + t + {day}) % 50 = 0 THEN 'timeout' END,
+    md5_number('r{day}-' || s || '-' || t)
 FROM range({n}) a(s), range(2) b(t)
 """
 
 EVENTS = """
-INSERT INTO events (event_id, session_id, record_id, ts, type, value, source)
+INSERT INTO events (event_id, session_id, record_id, ts, type, value, source, event_key)
 SELECT 'e{day}-' || s || '-' || k, 's{day}-' || s, NULL,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + INTERVAL {day} DAY
         + to_seconds(CAST(s * 80000 / {n} + 20 AS BIGINT)),
     ['task_completed', 'escalated', 'csat', 'feedback'][k + 1],
     CASE k WHEN 2 THEN CASE WHEN fail THEN 2 ELSE 5 END
-        WHEN 3 THEN CASE WHEN fail THEN -1 ELSE 1 END END, 'prod'
+        WHEN 3 THEN CASE WHEN fail THEN -1 ELSE 1 END END, 'prod',
+    md5_number('e{day}-' || s || '-' || k)
 FROM (SELECT s, (hash(s * 3 + {day}) % 1000) / 1000.0
         < CASE WHEN s % 2 = 0 THEN {fail_chat} ELSE {fail_voice} END AS fail
       FROM range({n}) a(s)) x, range(4) b(k)

@@ -4,11 +4,20 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pytest
 
 from aivitals.errors import StoreBusyError, StoreError
 from aivitals.model import Case, Dataset
-from aivitals.store import Store, get_dataset, list_datasets, resolve_store_path, save_dataset
+from aivitals.store import (
+    Store,
+    get_dataset,
+    insert_sql,
+    list_datasets,
+    resolve_store_path,
+    save_dataset,
+)
 from aivitals.store._schema import MIGRATIONS
 
 TABLES = {
@@ -106,3 +115,61 @@ def test_store_path_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("VITALS_STORE", str(tmp_path / "env.duckdb"))
     assert resolve_store_path(None) == tmp_path / "env.duckdb"
     assert resolve_store_path(tmp_path / "x.duckdb") == tmp_path / "x.duckdb"
+
+
+def test_a_version_4_store_gets_hashed_keys_and_stays_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "v4.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    for version, sql in MIGRATIONS[:4]:
+        con.execute(sql)
+        con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+    con.execute(
+        "INSERT INTO records (record_id, source, session_id, tags, latency_ms) VALUES "
+        "('a', 'prod', 's1', MAP {'segment': 'pro'}, 12.5), ('b', 'prod', 's1', MAP {}, 3.0)"
+    )
+    con.execute(
+        "INSERT INTO events (event_id, session_id, ts, type, value, source) "
+        "VALUES ('e1', 's1', TIMESTAMPTZ '2026-01-05 10:00:00+00', 'csat', 4, 'prod')"
+    )
+    con.close()
+    with Store(path) as store:
+        assert store.schema_version == 5
+        rows = store.query(
+            "SELECT record_id, tags, latency_ms, record_key = md5_number(record_id) AS keyed "
+            "FROM records ORDER BY record_id"
+        )
+        assert rows == [
+            {"record_id": "a", "tags": {"segment": "pro"}, "latency_ms": 12.5, "keyed": True},
+            {"record_id": "b", "tags": {}, "latency_ms": 3.0, "keyed": True},
+        ]
+        store.con.register("again", pa.table({"record_id": ["b", "c"], "source": ["prod"] * 2}))
+        sql = insert_sql("records", [("record_id", "record_id"), ("source", "source")], "again")
+        all_new, results = store.insert_new([(sql, "ON CONFLICT DO NOTHING RETURNING record_id")])
+        assert all_new is False
+        assert results == [[("c",)]]
+        assert store.one("SELECT count(*) FROM records") == (3,)
+        assert store.one(
+            "SELECT event_id, type, value, event_key = md5_number(event_id) FROM events"
+        ) == ("e1", "csat", 4.0, True)
+        with pytest.raises(duckdb.ConstraintException, match="event_key"):
+            store.con.execute(
+                "INSERT INTO events (event_id, ts, type, event_key) "
+                "VALUES ('e1', now(), 'retry', md5_number('e1'))"
+            )
+
+
+@pytest.mark.parametrize(
+    ("sql", "key"),
+    [
+        ("INSERT INTO records (record_id, source) VALUES ('x', 'prod')", "record_key"),
+        ("INSERT INTO events (event_id, ts, type) VALUES ('x', now(), 'retry')", "event_key"),
+    ],
+)
+def test_an_insert_without_the_derived_key_is_refused(store: Store, sql: str, key: str) -> None:
+    # A row without its key would escape the unique index, and with it
+    # idempotent ingest; it must fail instead.
+    with pytest.raises(duckdb.ConstraintException, match=key):
+        store.con.execute(sql)

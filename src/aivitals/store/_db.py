@@ -21,9 +21,42 @@ import pyarrow as pa
 from aivitals.errors import StoreBusyError, StoreError
 from aivitals.store._schema import MIGRATIONS
 
-__all__ = ["DEFAULT_STORE", "Store", "resolve_store_path"]
+__all__ = ["DEFAULT_STORE", "Store", "insert_sql", "resolve_store_path"]
 
 DEFAULT_STORE = Path(".vitals") / "vitals.duckdb"
+
+# Keys the store derives from a row's own columns on every insert, as DuckDB
+# has no stored generated columns to do it: table -> (column, SQL over the row).
+_DERIVED: dict[str, tuple[str, str]] = {
+    "records": ("record_key", "md5_number(record_id)"),
+    "events": ("event_key", "md5_number(event_id)"),
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def insert_sql(table: str, columns: Sequence[tuple[str, str]], source: str) -> str:
+    """``INSERT INTO table`` of ``(column, SQL expression)`` pairs read from ``source``.
+
+    Every insert into the store's tables goes through here, so that each row
+    gets the keys the store derives from it (``records.record_key``,
+    ``events.event_key``), on which idempotent ingest rests.
+
+    Args:
+        table: The target table.
+        columns: Target column and the SQL that computes it, in order.
+        source: What follows ``FROM``: a table, view or table function.
+    """
+    names = [name for name, _ in columns]
+    query = "SELECT " + ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
+    query += f" FROM {source}"
+    if table in _DERIVED:
+        key, expr = _DERIVED[table]
+        names.append(key)
+        query = f"SELECT *, {expr} FROM ({query}) AS _aivitals_rows"
+    return f"INSERT INTO {table} ({', '.join(map(_q, names))}) {query}"
 
 
 def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -145,10 +178,10 @@ class Store:
         """Append an Arrow table to ``table``, matching columns by name."""
         if data.num_rows == 0:
             return
-        columns = ", ".join(f'"{name}"' for name in data.column_names)
+        columns = [(name, _q(name)) for name in data.column_names]
         self.con.register("_aivitals_insert", data)
         try:
-            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM _aivitals_insert")
+            self.con.execute(insert_sql(table, columns, "_aivitals_insert"))
         finally:
             self.con.unregister("_aivitals_insert")
 

@@ -156,5 +156,40 @@ CREATE TABLE parked_scores (
 );
 """
 
+# Idempotent ingest keys records and events on the 128-bit MD5 of their
+# ids, not on the VARCHAR ids themselves: DuckDB's unique ART index takes
+# fixed 16-byte keys in any order at about the cost of short ordered
+# strings, where long or random ids (UUIDs) cost it up to twice as much
+# (docs/design/telemetry.md). Two distinct ids share a key with probability
+# about n^2 / 2^129. DuckDB refuses an index on a column with pending
+# updates in the same transaction, so the tables are rebuilt rather than
+# updated in place, and the rebuild keeps the NOT NULL constraints. Every
+# insert names the key (aivitals.store.insert_sql); NOT NULL makes one that
+# does not fail loudly rather than lose idempotency.
+_V5 = """
+DROP INDEX records_record_id;
+CREATE TABLE records_v5 AS SELECT *, md5_number(record_id) AS record_key FROM records;
+DROP TABLE records;
+ALTER TABLE records_v5 RENAME TO records;
+ALTER TABLE records ALTER COLUMN record_id SET NOT NULL;
+ALTER TABLE records ALTER COLUMN source SET NOT NULL;
+ALTER TABLE records ALTER COLUMN record_key SET NOT NULL;
+CREATE UNIQUE INDEX records_record_key ON records (record_key);
+CREATE TABLE events_v5 AS SELECT *, md5_number(event_id) AS event_key FROM events;
+DROP TABLE events;
+ALTER TABLE events_v5 RENAME TO events;
+ALTER TABLE events ALTER COLUMN event_id SET NOT NULL;
+ALTER TABLE events ALTER COLUMN ts SET NOT NULL;
+ALTER TABLE events ALTER COLUMN type SET NOT NULL;
+ALTER TABLE events ALTER COLUMN event_key SET NOT NULL;
+CREATE UNIQUE INDEX events_event_key ON events (event_key);
+"""
+
 #: (version, SQL) pairs, applied in order.
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3), (4, _V4))
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, _V1),
+    (2, _V2),
+    (3, _V3),
+    (4, _V4),
+    (5, _V5),
+)

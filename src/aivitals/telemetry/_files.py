@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from aivitals.errors import InputError, Problem
 from aivitals.io import detect_format
-from aivitals.store import Store
+from aivitals.store import Store, insert_sql
 from aivitals.telemetry._model import EVENT_TYPES, MAX_FUTURE
 
 __all__ = ["FILE_FORMATS", "FileIngestResult", "Kind", "ingest_file"]
@@ -475,9 +475,7 @@ def ingest_file(
             n_rows = int(con.execute(f"SELECT count(*) FROM {_SRC}").fetchall()[0][0])
             _validate(store, path, fmt, checks, chosen)
             table = "records" if kind == "interactions" else "events"
-            names = ", ".join(_q(name) for name, _ in targets)
-            exprs = ", ".join(expr for _, expr in targets)
-            insert = f"INSERT INTO {table} ({names}) SELECT {exprs} FROM {_SRC}"
+            insert = insert_sql(table, targets, _SRC)
             _, counts = store.insert_new([(insert, "ON CONFLICT DO NOTHING")])
         finally:
             _drop(store, fmt)

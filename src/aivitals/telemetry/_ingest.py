@@ -16,7 +16,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from aivitals.errors import InputError, Problem
-from aivitals.store import Store
+from aivitals.store import Store, insert_sql
 from aivitals.telemetry._model import Interaction, SessionEvent, item_kind
 from aivitals.telemetry._plain import validate_plain
 
@@ -304,11 +304,6 @@ def events_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     )
 
 
-def _insert_sql(table: str, data: pa.Table, source: str) -> str:
-    columns = ", ".join(f'"{name}"' for name in data.column_names)
-    return f"INSERT INTO {table} ({columns}) SELECT * FROM {source}"
-
-
 @dataclass(frozen=True)
 class PreparedBatch:
     """A validated batch, ready for :func:`store_batch`: no store touched yet.
@@ -396,7 +391,11 @@ def store_batch(store: Store, batch: PreparedBatch) -> IngestResult:
         all_new, returned = store.insert_new(
             [
                 (
-                    _insert_sql(table, data, f"_aivitals_{kind}s"),
+                    insert_sql(
+                        table,
+                        [(name, f'"{name}"') for name in data.column_names],
+                        f"_aivitals_{kind}s",
+                    ),
                     f'ON CONFLICT DO NOTHING RETURNING "{key}"',
                 )
                 for table, data, key, kind in tables
