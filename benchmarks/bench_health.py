@@ -20,19 +20,21 @@ from pathlib import Path
 
 from aivitals.health import compute_health, default_health_config
 from aivitals.metrics import compute_metrics
-from aivitals.store import Store
+from aivitals.store import Store, insert_select_sql
 from benchmarks.bench_metrics import GENERATE, WEEK_SECONDS
 
-EVENTS = """
-INSERT INTO events (event_id, session_id, record_id, ts, type, value, source, event_key)
-SELECT 'e' || s || '-' || k, 's' || s, NULL,
-    TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(s * 4 * {step} + 1 AS BIGINT)),
-    ['csat', 'feedback', 'task_completed', 'escalated', 'retry', 'abandoned'][k + 1],
+EVENTS = insert_select_sql(
+    "events",
+    """
+SELECT 'e' || s || '-' || k AS event_id, 's' || s AS session_id,
+    TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(s * 4 * {step} + 1 AS BIGINT)) AS ts,
+    ['csat', 'feedback', 'task_completed', 'escalated', 'retry', 'abandoned'][k + 1] AS type,
     CASE k WHEN 0 THEN 1 + hash(s) % 5 WHEN 1 THEN CASE WHEN hash(s + 1) % 3 = 0 THEN -1 ELSE 1 END
-        ELSE NULL END, 'prod', md5_number('e' || s || '-' || k)
+        ELSE NULL END AS value, 'prod' AS source
 FROM range({sessions}) a(s), range(6) b(k)
 WHERE hash(s * 7 + k) % 100 < [30, 20, 80, 10, 15, 5][k + 1]
-"""
+""",
+)
 
 
 def main(n: int = 1_000_000, repeats: int = 3) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from aivitals.metrics import compute_metrics
-from aivitals.store import Store
+from aivitals.store import Store, insert_select_sql
 from benchmarks._common import save, timed
 
 WEEK_SECONDS = 7 * 24 * 3600
@@ -37,16 +37,18 @@ ROOT = Path(__file__).resolve().parent.parent
 PEERS_PYTHON = ROOT / ".bench-peers" / "bin" / "python"
 PEERS_SCRIPT = Path(__file__).resolve().parent / "peers" / "metrics_peers.py"
 
-GENERATE = """
-INSERT INTO records (record_id, source, session_id, turn, ts, system_version, tags,
-                     latency_ms, tokens_in, tokens_out, cost, record_key)
-SELECT 'r' || i, 'prod', 's' || (i // 4), i % 4,
-    TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(i * {step} AS BIGINT)),
-    'v' || (hash(i // 4) % 5), MAP(['segment'], ['seg' || (hash(i // 4 + 7) % 5)]),
-    exp(6.0 + 0.5 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())),
-    50 + i % 200, 20 + i % 300, 0.0001 * (i % 50), md5_number('r' || i)
+GENERATE = insert_select_sql(
+    "records",
+    """
+SELECT 'r' || i AS record_id, 'prod' AS source, 's' || (i // 4) AS session_id, i % 4 AS turn,
+    TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(i * {step} AS BIGINT)) AS ts,
+    'v' || (hash(i // 4) % 5) AS system_version,
+    MAP(['segment'], ['seg' || (hash(i // 4 + 7) % 5)]) AS tags,
+    exp(6.0 + 0.5 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())) AS latency_ms,
+    50 + i % 200 AS tokens_in, 20 + i % 300 AS tokens_out, 0.0001 * (i % 50) AS cost
 FROM range({n}) t(i)
-"""
+""",
+)
 
 WINDOW = "time_bucket(INTERVAL '5 minutes', ts, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
 

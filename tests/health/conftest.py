@@ -4,33 +4,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aivitals.store import Store
+from aivitals.store import Store, insert_select_sql
 
 # Sessions of two interactions, one day per ``day`` offset; channel by session;
 # per session: completion unless it is a "failure" (rate per channel and day).
 RECORDS = """
-INSERT INTO records (record_id, source, session_id, turn, ts, system_version, tags,
-                     latency_ms, tokens_in, tokens_out, cost, output, error, record_key)
-SELECT 'r{day}-' || s || '-' || t, 'prod', 's{day}-' || s, t,
+SELECT 'r{day}-' || s || '-' || t AS record_id, 'prod' AS source, 's{day}-' || s AS session_id,
+    t AS turn,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + INTERVAL {day} DAY
-        + to_seconds(CAST(s * 80000 / {n} + t * 5 AS BIGINT)),
-    'v1', MAP(['channel'], [CASE WHEN s % 2 = 0 THEN 'chat' ELSE 'voice' END]),
-    500 + (hash(s * 31 + t + {day}) % 2000), 10, 20, 0.001,
-    CASE WHEN hash(s * 7 + t + {day}) % 20 = 0 THEN 'i don''t know' ELSE 'ok' END,
-    CASE WHEN hash(s * 13 + t + {day}) % 50 = 0 THEN 'timeout' END,
-    md5_number('r{day}-' || s || '-' || t)
+        + to_seconds(CAST(s * 80000 / {n} + t * 5 AS BIGINT)) AS ts,
+    'v1' AS system_version,
+    MAP(['channel'], [CASE WHEN s % 2 = 0 THEN 'chat' ELSE 'voice' END]) AS tags,
+    500 + (hash(s * 31 + t + {day}) % 2000) AS latency_ms, 10 AS tokens_in, 20 AS tokens_out,
+    0.001 AS cost,
+    CASE WHEN hash(s * 7 + t + {day}) % 20 = 0 THEN 'i don''t know' ELSE 'ok' END AS output,
+    CASE WHEN hash(s * 13 + t + {day}) % 50 = 0 THEN 'timeout' END AS error
 FROM range({n}) a(s), range(2) b(t)
 """
 
 EVENTS = """
-INSERT INTO events (event_id, session_id, record_id, ts, type, value, source, event_key)
-SELECT 'e{day}-' || s || '-' || k, 's{day}-' || s, NULL,
+SELECT 'e{day}-' || s || '-' || k AS event_id, 's{day}-' || s AS session_id,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + INTERVAL {day} DAY
-        + to_seconds(CAST(s * 80000 / {n} + 20 AS BIGINT)),
-    ['task_completed', 'escalated', 'csat', 'feedback'][k + 1],
+        + to_seconds(CAST(s * 80000 / {n} + 20 AS BIGINT)) AS ts,
+    ['task_completed', 'escalated', 'csat', 'feedback'][k + 1] AS type,
     CASE k WHEN 2 THEN CASE WHEN fail THEN 2 ELSE 5 END
-        WHEN 3 THEN CASE WHEN fail THEN -1 ELSE 1 END END, 'prod',
-    md5_number('e{day}-' || s || '-' || k)
+        WHEN 3 THEN CASE WHEN fail THEN -1 ELSE 1 END END AS value, 'prod' AS source
 FROM (SELECT s, (hash(s * 3 + {day}) % 1000) / 1000.0
         < CASE WHEN s % 2 = 0 THEN {fail_chat} ELSE {fail_voice} END AS fail
       FROM range({n}) a(s)) x, range(4) b(k)
@@ -43,8 +41,8 @@ def generate(
 ) -> None:
     """``n`` sessions on ``day``; a failing session escalates and is not completed."""
     args = {"day": day, "n": n, "fail_chat": fail_chat, "fail_voice": fail_voice}
-    store.con.execute(RECORDS.format(**args)).fetchall()
-    store.con.execute(EVENTS.format(**args)).fetchall()
+    store.con.execute(insert_select_sql("records", RECORDS.format(**args))).fetchall()
+    store.con.execute(insert_select_sql("events", EVENTS.format(**args))).fetchall()
 
 
 def write_config(path: Path, text: str) -> Path:

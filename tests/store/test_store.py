@@ -18,7 +18,7 @@ from aivitals.store import (
     resolve_store_path,
     save_dataset,
 )
-from aivitals.store._schema import MIGRATIONS
+from aivitals.store._schema import ID_KEY_SQL, MIGRATIONS
 
 TABLES = {
     "datasets",
@@ -117,7 +117,7 @@ def test_store_path_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert resolve_store_path(tmp_path / "x.duckdb") == tmp_path / "x.duckdb"
 
 
-def test_a_version_4_store_gets_hashed_keys_and_stays_idempotent(tmp_path: Path) -> None:
+def test_a_version_4_store_gets_keys_and_stays_idempotent(tmp_path: Path) -> None:
     path = tmp_path / "v4.duckdb"
     con = duckdb.connect(str(path))
     con.execute(
@@ -138,7 +138,8 @@ def test_a_version_4_store_gets_hashed_keys_and_stays_idempotent(tmp_path: Path)
     with Store(path) as store:
         assert store.schema_version == 5
         rows = store.query(
-            "SELECT record_id, tags, latency_ms, record_key = md5_number(record_id) AS keyed "
+            "SELECT record_id, tags, latency_ms, "
+            f"record_key = {ID_KEY_SQL.format(id='record_id')} AS keyed "
             "FROM records ORDER BY record_id"
         )
         assert rows == [
@@ -152,12 +153,13 @@ def test_a_version_4_store_gets_hashed_keys_and_stays_idempotent(tmp_path: Path)
         assert results == [[("c",)]]
         assert store.one("SELECT count(*) FROM records") == (3,)
         assert store.one(
-            "SELECT event_id, type, value, event_key = md5_number(event_id) FROM events"
+            f"SELECT event_id, type, value, event_key = {ID_KEY_SQL.format(id='event_id')} "
+            "FROM events"
         ) == ("e1", "csat", 4.0, True)
         with pytest.raises(duckdb.ConstraintException, match="event_key"):
             store.con.execute(
                 "INSERT INTO events (event_id, ts, type, event_key) "
-                "VALUES ('e1', now(), 'retry', md5_number('e1'))"
+                f"VALUES ('e1', now(), 'retry', {ID_KEY_SQL.format(id=repr('e1'))})"
             )
 
 

@@ -2,7 +2,13 @@
 
 from aivitals.store._cache import CacheEntry, lookup_cached, save_cached
 from aivitals.store._datasets import get_dataset, list_datasets, save_dataset
-from aivitals.store._db import DEFAULT_STORE, Store, insert_sql, resolve_store_path
+from aivitals.store._db import (
+    DEFAULT_STORE,
+    Store,
+    insert_select_sql,
+    insert_sql,
+    resolve_store_path,
+)
 from aivitals.store._runs import (
     EXPORT_FORMATS,
     export_run,
@@ -23,6 +29,7 @@ __all__ = [
     "export_run",
     "get_dataset",
     "get_run",
+    "insert_select_sql",
     "insert_sql",
     "list_datasets",
     "list_runs",

@@ -19,17 +19,17 @@ import duckdb
 import pyarrow as pa
 
 from aivitals.errors import StoreBusyError, StoreError
-from aivitals.store._schema import MIGRATIONS
+from aivitals.store._schema import ID_KEY_SQL, MIGRATIONS
 
-__all__ = ["DEFAULT_STORE", "Store", "insert_sql", "resolve_store_path"]
+__all__ = ["DEFAULT_STORE", "Store", "insert_select_sql", "insert_sql", "resolve_store_path"]
 
 DEFAULT_STORE = Path(".vitals") / "vitals.duckdb"
 
 # Keys the store derives from a row's own columns on every insert, as DuckDB
 # has no stored generated columns to do it: table -> (column, SQL over the row).
 _DERIVED: dict[str, tuple[str, str]] = {
-    "records": ("record_key", "md5_number(record_id)"),
-    "events": ("event_key", "md5_number(event_id)"),
+    "records": ("record_key", ID_KEY_SQL.format(id="record_id")),
+    "events": ("event_key", ID_KEY_SQL.format(id="event_id")),
 }
 
 
@@ -40,23 +40,26 @@ def _q(name: str) -> str:
 def insert_sql(table: str, columns: Sequence[tuple[str, str]], source: str) -> str:
     """``INSERT INTO table`` of ``(column, SQL expression)`` pairs read from ``source``.
 
-    Every insert into the store's tables goes through here, so that each row
-    gets the keys the store derives from it (``records.record_key``,
-    ``events.event_key``), on which idempotent ingest rests.
-
     Args:
         table: The target table.
         columns: Target column and the SQL that computes it, in order.
         source: What follows ``FROM``: a table, view or table function.
     """
-    names = [name for name, _ in columns]
-    query = "SELECT " + ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
-    query += f" FROM {source}"
+    select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
+    return insert_select_sql(table, f"SELECT {select} FROM {source}")
+
+
+def insert_select_sql(table: str, select: str) -> str:
+    """``INSERT INTO table`` of the rows of a query, its columns named as the table's.
+
+    Every insert into the store's tables goes through here, so that each row
+    gets the keys the store derives from it (``records.record_key``,
+    ``events.event_key``), on which idempotent ingest rests.
+    """
     if table in _DERIVED:
         key, expr = _DERIVED[table]
-        names.append(key)
-        query = f"SELECT *, {expr} FROM ({query}) AS _aivitals_rows"
-    return f"INSERT INTO {table} ({', '.join(map(_q, names))}) {query}"
+        select = f"SELECT *, {expr} AS {key} FROM ({select}) AS _aivitals_rows"
+    return f"INSERT INTO {table} BY NAME {select}"
 
 
 def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -8,7 +8,7 @@ now so later features add columns by migration rather than new stores.
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS"]
+__all__ = ["ID_KEY_SQL", "MIGRATIONS"]
 
 _V1 = """
 CREATE TABLE datasets (
@@ -156,26 +156,49 @@ CREATE TABLE parked_scores (
 );
 """
 
-# Idempotent ingest keys records and events on the 128-bit MD5 of their
-# ids, not on the VARCHAR ids themselves: DuckDB's unique ART index takes
-# fixed 16-byte keys in any order at about the cost of short ordered
-# strings, where long or random ids (UUIDs) cost it up to twice as much
-# (docs/design/telemetry.md). Two distinct ids share a key with probability
-# about n^2 / 2^129. DuckDB refuses an index on a column with pending
-# updates in the same transaction, so the tables are rebuilt rather than
-# updated in place, and the rebuild keeps the NOT NULL constraints. Every
-# insert names the key (aivitals.store.insert_sql); NOT NULL makes one that
-# does not fail loudly rather than lose idempotency.
-_V5 = """
+# The unique key of an id, a 128-bit integer; {id} is the id column. A
+# VARCHAR index takes long or random ids (UUIDs, OTLP's 48-digit trace+span
+# ids) at up to twice the cost of a fixed-width key, and a hash of every id
+# would scatter the ids that arrive in order (the SDK's UUIDv7s, numbered
+# ids), which cost the index least, over the whole tree. So an id keeps its
+# order where it can (docs/design/store-keys.md). The top two bits say how:
+#   00  the SDK's UUIDv7s (32 lower-case hex digits, '7' the 13th, the first
+#       at most '3', i.e. before the year 4199): their own 128 bits;
+#   01  other ids of at most 15 bytes: their bytes, zero-padded, then the
+#       length in the low 4 bits;
+#   10  any other id: the top 126 bits of its MD5 (two ids share a key with
+#       probability about n^2 / 2^127).
+# Each way is one-to-one and the ways never meet, so distinct ids get
+# distinct keys but for MD5 collisions. Keys are stored: changing this
+# needs a migration that recomputes them. (DuckDB reads '_' as a hex digit
+# separator, hence the exact pattern.)
+ID_KEY_SQL = """CASE
+    WHEN length({id}) = 32 AND regexp_full_match({id}, '[0-3][0-9a-f]{{11}}7[0-9a-f]{{19}}')
+        THEN ('0x' || {id})::UHUGEINT
+    WHEN strlen({id}) <= 15
+        THEN (1::UHUGEINT << 126) | (('0x' || rpad(hex({id}), 30, '0'))::UHUGEINT << 4)
+            | strlen({id})::UHUGEINT
+    ELSE (2::UHUGEINT << 126) | (md5_number({id}) >> 2)
+END"""
+
+# Idempotent ingest keys records and events on ID_KEY_SQL of their ids.
+# DuckDB refuses an index on a column with pending updates in the same
+# transaction, so the tables are rebuilt rather than updated in place, and
+# the rebuild restores the NOT NULL constraints. Every insert names the key
+# (aivitals.store.insert_sql); NOT NULL makes one that does not fail loudly
+# rather than lose idempotency.
+_V5 = f"""
 DROP INDEX records_record_id;
-CREATE TABLE records_v5 AS SELECT *, md5_number(record_id) AS record_key FROM records;
+CREATE TABLE records_v5 AS
+    SELECT *, {ID_KEY_SQL.format(id="record_id")} AS record_key FROM records;
 DROP TABLE records;
 ALTER TABLE records_v5 RENAME TO records;
 ALTER TABLE records ALTER COLUMN record_id SET NOT NULL;
 ALTER TABLE records ALTER COLUMN source SET NOT NULL;
 ALTER TABLE records ALTER COLUMN record_key SET NOT NULL;
 CREATE UNIQUE INDEX records_record_key ON records (record_key);
-CREATE TABLE events_v5 AS SELECT *, md5_number(event_id) AS event_key FROM events;
+CREATE TABLE events_v5 AS
+    SELECT *, {ID_KEY_SQL.format(id="event_id")} AS event_key FROM events;
 DROP TABLE events;
 ALTER TABLE events_v5 RENAME TO events;
 ALTER TABLE events ALTER COLUMN event_id SET NOT NULL;
