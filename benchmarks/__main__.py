@@ -8,6 +8,7 @@ from benchmarks import (
     bench_compare,
     bench_eval_http,
     bench_ingest,
+    bench_keys,
     bench_metrics,
     bench_scale,
     bench_scoring,
@@ -20,6 +21,7 @@ ALL = {
     "scoring": bench_scoring.main,
     "compare": bench_compare.main,
     "ingest": bench_ingest.main,
+    "keys": bench_keys.main,
     "metrics": bench_metrics.main,
     "serve": bench_serve.main,
     "scale": bench_scale.main,  # ~30 min: 100M interactions

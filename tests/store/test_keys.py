@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aivitals.store._keys import id_key
 from aivitals.store._schema import ID_KEY_SQL
 from aivitals.telemetry._model import new_id
 
@@ -56,7 +57,9 @@ TRICKY = [
 
 
 def test_keys_follow_the_documented_definition(con: duckdb.DuckDBPyConnection) -> None:
+    # The SQL (files, migration) and the Python (Arrow batches) give one key.
     assert keys(con, TRICKY) == [expected_key(t) for t in TRICKY]
+    assert [id_key(t) for t in TRICKY] == [expected_key(t) for t in TRICKY]
 
 
 def test_distinct_ids_get_distinct_keys_and_the_ways_never_meet(
@@ -83,5 +86,5 @@ def test_any_ids_get_the_documented_distinct_keys(ids: list[str]) -> None:
     ids = [i.replace("\0", "") for i in ids]  # DuckDB strings hold no NUL
     ids = list(dict.fromkeys(ids))
     found = keys(duckdb.connect(), ids)
-    assert found == [expected_key(i) for i in ids]
+    assert found == [expected_key(i) for i in ids] == [id_key(i) for i in ids]
     assert len(set(found)) == len(ids)

@@ -15,7 +15,7 @@ from aivitals.cli import _ingest as _register  # noqa: F401 - registers `vitals 
 from aivitals.cli import app
 from aivitals.errors import InputError
 from aivitals.store import Store
-from aivitals.telemetry import ingest_file
+from aivitals.telemetry import ingest_batch, ingest_file
 
 
 def rows(n: int = 4) -> list[dict[str, Any]]:
@@ -190,3 +190,25 @@ def vitals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any
 def test_an_empty_file_stores_nothing(store: Store, tmp_path: Path) -> None:
     (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
     assert ingest_file(store, tmp_path / "empty.jsonl").rows == 0
+
+
+@pytest.mark.parametrize(
+    "item_id",
+    [
+        "req-7",  # short: kept as bytes
+        "0190abcdef127abc8123456789abcdef",  # the SDK's UUIDv7: its own bits
+        "0123456789abcdef0123456789abcdef0123456789abcdef",  # OTLP-like: hashed
+    ],
+)
+def test_an_id_sent_by_http_then_in_a_file_is_a_duplicate(
+    store: Store, tmp_path: Path, item_id: str
+) -> None:
+    # Batches key ids in Python, files in SQL: both must give one key.
+    first = ingest_batch(store, [{"kind": "interaction", "id": item_id, "input": "hi"}])
+    assert first.statuses == ["accepted"]
+    path = write_jsonl(tmp_path / "again.jsonl", [{"id": item_id, "input": "hi"}])
+    again = ingest_file(store, path)
+    assert (again.accepted, again.duplicates) == (0, 1)
+    back = ingest_batch(store, [{"kind": "interaction", "id": item_id, "input": "hi"}])
+    assert back.statuses == ["duplicate"]
+    assert store.one("SELECT count(*) FROM records") == (1,)

@@ -5,9 +5,11 @@ from aivitals.store._datasets import get_dataset, list_datasets, save_dataset
 from aivitals.store._db import (
     DEFAULT_STORE,
     Store,
+    insert_arrow_sql,
     insert_select_sql,
     insert_sql,
     resolve_store_path,
+    with_key,
 )
 from aivitals.store._runs import (
     EXPORT_FORMATS,
@@ -29,6 +31,7 @@ __all__ = [
     "export_run",
     "get_dataset",
     "get_run",
+    "insert_arrow_sql",
     "insert_select_sql",
     "insert_sql",
     "list_datasets",
@@ -40,4 +43,5 @@ __all__ = [
     "save_dataset",
     "save_run",
     "update_run_summary",
+    "with_key",
 ]

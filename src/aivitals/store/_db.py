@@ -19,18 +19,28 @@ import duckdb
 import pyarrow as pa
 
 from aivitals.errors import StoreBusyError, StoreError
+from aivitals.store._keys import key_halves
 from aivitals.store._schema import ID_KEY_SQL, MIGRATIONS
 
-__all__ = ["DEFAULT_STORE", "Store", "insert_select_sql", "insert_sql", "resolve_store_path"]
+__all__ = [
+    "DEFAULT_STORE",
+    "Store",
+    "insert_arrow_sql",
+    "insert_select_sql",
+    "insert_sql",
+    "resolve_store_path",
+    "with_key",
+]
 
 DEFAULT_STORE = Path(".vitals") / "vitals.duckdb"
 
-# Keys the store derives from a row's own columns on every insert, as DuckDB
-# has no stored generated columns to do it: table -> (column, SQL over the row).
-_DERIVED: dict[str, tuple[str, str]] = {
-    "records": ("record_key", ID_KEY_SQL.format(id="record_id")),
-    "events": ("event_key", ID_KEY_SQL.format(id="event_id")),
+# Keys the store derives from a row's id on every insert, as DuckDB has no
+# stored generated columns to do it: table -> (key column, id column).
+_KEYED: dict[str, tuple[str, str]] = {
+    "records": ("record_key", "record_id"),
+    "events": ("event_key", "event_id"),
 }
+_HI, _LO = "_aivitals_key_hi", "_aivitals_key_lo"
 
 
 def _q(name: str) -> str:
@@ -52,14 +62,36 @@ def insert_sql(table: str, columns: Sequence[tuple[str, str]], source: str) -> s
 def insert_select_sql(table: str, select: str) -> str:
     """``INSERT INTO table`` of the rows of a query, its columns named as the table's.
 
-    Every insert into the store's tables goes through here, so that each row
-    gets the keys the store derives from it (``records.record_key``,
-    ``events.event_key``), on which idempotent ingest rests.
+    Every insert into the store's tables goes through here or
+    :func:`insert_arrow_sql`, so that each row gets the key the store
+    derives from its id (``records.record_key``, ``events.event_key``), on
+    which idempotent ingest rests.
     """
-    if table in _DERIVED:
-        key, expr = _DERIVED[table]
+    if table in _KEYED:
+        key, id_column = _KEYED[table]
+        expr = ID_KEY_SQL.format(id=_q(id_column))
         select = f"SELECT *, {expr} AS {key} FROM ({select}) AS _aivitals_rows"
     return f"INSERT INTO {table} BY NAME {select}"
+
+
+def with_key(table: str, data: pa.Table) -> pa.Table:
+    """``data`` with the halves of each row's key, if ``table`` is keyed.
+
+    Register the result and insert it with :func:`insert_arrow_sql`.
+    """
+    if table not in _KEYED:
+        return data
+    high, low = key_halves(data.column(_KEYED[table][1]).to_pylist())
+    return data.append_column(_HI, high).append_column(_LO, low)
+
+
+def insert_arrow_sql(table: str, data: pa.Table, view: str) -> str:
+    """``INSERT INTO table`` of Arrow rows made by :func:`with_key`, registered as ``view``."""
+    columns = [(name, _q(name)) for name in data.column_names if name not in (_HI, _LO)]
+    if table in _KEYED:
+        columns.append((_KEYED[table][0], f"({_HI}::UHUGEINT << 64) | {_LO}::UHUGEINT"))
+    select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
+    return f"INSERT INTO {table} BY NAME SELECT {select} FROM {view}"
 
 
 def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -181,10 +213,10 @@ class Store:
         """Append an Arrow table to ``table``, matching columns by name."""
         if data.num_rows == 0:
             return
-        columns = [(name, _q(name)) for name in data.column_names]
+        data = with_key(table, data)
         self.con.register("_aivitals_insert", data)
         try:
-            self.con.execute(insert_sql(table, columns, "_aivitals_insert"))
+            self.con.execute(insert_arrow_sql(table, data, "_aivitals_insert"))
         finally:
             self.con.unregister("_aivitals_insert")
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from aivitals.errors import InputError, Problem
-from aivitals.store import Store, insert_sql
+from aivitals.store import Store, insert_arrow_sql, with_key
 from aivitals.telemetry._model import Interaction, SessionEvent, item_kind
 from aivitals.telemetry._plain import validate_plain
 
@@ -384,18 +384,14 @@ def store_batch(store: Store, batch: PreparedBatch) -> IngestResult:
         ("records", batch.interactions, "record_id", "interaction"),
         ("events", batch.events, "event_id", "event"),
     ]
-    tables = [t for t in tables if t[1].num_rows]
+    tables = [(t, with_key(t, data), k, kind) for t, data, k, kind in tables if data.num_rows]
     for _, data, _, kind in tables:
         store.con.register(f"_aivitals_{kind}s", data)
     try:
         all_new, returned = store.insert_new(
             [
                 (
-                    insert_sql(
-                        table,
-                        [(name, f'"{name}"') for name in data.column_names],
-                        f"_aivitals_{kind}s",
-                    ),
+                    insert_arrow_sql(table, data, f"_aivitals_{kind}s"),
                     f'ON CONFLICT DO NOTHING RETURNING "{key}"',
                 )
                 for table, data, key, kind in tables
