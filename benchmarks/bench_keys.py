@@ -62,10 +62,10 @@ def run(ids: str, key: str, n: int) -> dict[str, Any]:
         con.execute(f"CREATE UNIQUE INDEX t_key ON t ({'id' if key == 'varchar' else 'k'})")
         con.execute("CHECKPOINT")
         batches = [
-            con.execute(
+            con.sql(
                 f"SELECT id, i, 'payload ' || i AS payload FROM src WHERE i >= {low} "
                 f"AND i < {low + BATCH} ORDER BY i",
-            ).fetch_arrow_table()
+            ).to_arrow_table()
             for low in range(n, n + BATCHES * BATCH, BATCH)
         ]
         times = []
