@@ -71,6 +71,10 @@ class Writer:
         # Items committed per second, smoothed; sizes Retry-After.
         self._rate = 10_000.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vitals-writer")
+        # Dashboard reads run on their own connection and thread: a page over
+        # millions of rows takes seconds, which ingest must not wait behind.
+        self._read_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vitals-reader")
+        self._reader: Store | None = None
         self._queue: list[_Pending] = []
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
@@ -107,6 +111,20 @@ class Writer:
             return await loop.run_in_executor(self._executor, fn, *args)
         finally:
             self._done(items, time.perf_counter() - start)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(store, *args)`` in the reader thread, on a second connection.
+
+        ``fn`` must only read: it sees what is committed, and never waits for
+        the writer's work or delays it.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._read_executor, self._read, fn, args)
+
+    def _read(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        if self._reader is None:
+            self._reader = self.store.reader()
+        return fn(self._reader, *args)
 
     async def ingest(
         self, items: Sequence[Mapping[str, Any]], *, text_checked: bool = False
@@ -184,3 +202,10 @@ class Writer:
                 await self._task
             self._task = None
         self._executor.shutdown(wait=True)
+        self._read_executor.submit(self._close_reader).result()
+        self._read_executor.shutdown(wait=True)
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None

@@ -142,6 +142,17 @@ class Store:
         """Close the connection (idempotent)."""
         self.con.close()
 
+    def reader(self) -> Store:
+        """A second connection to this open store, for reads in another thread.
+
+        Each DuckDB connection reads its own snapshot of committed data, so
+        reads on it neither wait for this connection's work nor hold it up.
+        Close it before this store.
+        """
+        view = object.__new__(Store)
+        view.path, view.read_only, view.con = self.path, True, self.con.cursor()
+        return view
+
     def _migrate(self) -> None:
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations "

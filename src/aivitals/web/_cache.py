@@ -43,7 +43,7 @@ _VERSION_TABLES = ("records", "events", "scores", "labels", "runs", "alerts")
 
 
 def data_version(store: Store) -> tuple[int, ...]:
-    """Row counts of the tables the dashboard reads (run on the writer thread)."""
+    """Row counts of the tables the dashboard reads (run on the reader thread)."""
     sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in _VERSION_TABLES)
     row = store.one(sql)
     return tuple(int(v) for v in row) if row else ()

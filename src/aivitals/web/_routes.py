@@ -1,7 +1,7 @@
 """The dashboard's routes: each page and its JSON twin answer from one view.
 
-A view parses the query (:mod:`._params`), runs its store work on the
-writer thread through the result cache (:mod:`._cache`) and returns an
+A view parses the query (:mod:`._params`), runs its store reads on the
+server's reader thread through the result cache (:mod:`._cache`) and returns an
 :class:`Answer`: ``data`` is what the JSON twin sends, ``context`` what the
 page template adds. Pages and twins therefore show the same numbers by
 construction.
@@ -107,13 +107,12 @@ def _default(value: Any) -> Any:
 _dumps = functools.partial(json.dumps, default=_default, ensure_ascii=False)
 
 
-async def _on_writer(app: web.Application, fn: Callable[..., Any], *args: Any) -> Any:
-    writer = app[WRITER_KEY]
-    return await writer.run(fn, writer.store, *args)
+async def _read(app: web.Application, fn: Callable[..., Any], *args: Any) -> Any:
+    return await app[WRITER_KEY].read(fn, *args)
 
 
 async def _store(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
-    return await _on_writer(request.app, fn, *args)
+    return await _read(request.app, fn, *args)
 
 
 Query = tuple[tuple[Hashable, ...], Callable[[Store], Any]]
@@ -126,14 +125,14 @@ VERSION_WAIT = 0.25
 async def _version(app: web.Application) -> tuple[tuple[int, ...], bool]:
     """The store's data version, and whether it is confirmed current.
 
-    The check queues on the writer thread behind ingest and behind a page
-    being recomputed; rather than wait for those, a request answers from the
-    last known version after :data:`VERSION_WAIT` (flagged as unconfirmed).
+    The check queues on the reader thread behind a page being recomputed;
+    rather than wait for that, a request answers from the last known version
+    after :data:`VERSION_WAIT` (flagged as unconfirmed).
     """
     dashboard = app[DASHBOARD_KEY]
     task = dashboard.version_check
     if task is None or task.done():
-        task = asyncio.get_running_loop().create_task(_on_writer(app, data_version))
+        task = asyncio.get_running_loop().create_task(_read(app, data_version))
         dashboard.version_check = task
     try:
         version: tuple[int, ...] = await asyncio.wait_for(asyncio.shield(task), VERSION_WAIT)
@@ -148,7 +147,7 @@ async def _version(app: web.Application) -> tuple[tuple[int, ...], bool]:
 async def _through_cache(app: web.Application, query: Query) -> Cached:
     key, fn = query
     version, confirmed = await _version(app)
-    cached = await app[DASHBOARD_KEY].cache.get(version, key, lambda: _on_writer(app, fn))
+    cached = await app[DASHBOARD_KEY].cache.get(version, key, lambda: _read(app, fn))
     return cached if confirmed else Cached(cached.value, False)
 
 
