@@ -21,11 +21,10 @@ from pathlib import Path
 from aivitals.health import compute_health, default_health_config
 from aivitals.metrics import compute_metrics
 from aivitals.store import Store, insert_select_sql
-from benchmarks.bench_metrics import GENERATE, WEEK_SECONDS
+from benchmarks.bench_metrics import WEEK_SECONDS, generate_sql
 
-EVENTS = insert_select_sql(
-    "events",
-    """
+# Session events as SQL over a session number s; format with sessions and step.
+EVENTS = """
 SELECT 'e' || s || '-' || k AS event_id, 's' || s AS session_id,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(s * 4 * {step} + 1 AS BIGINT)) AS ts,
     ['csat', 'feedback', 'task_completed', 'escalated', 'retry', 'abandoned'][k + 1] AS type,
@@ -33,15 +32,19 @@ SELECT 'e' || s || '-' || k AS event_id, 's' || s AS session_id,
         ELSE NULL END AS value, 'prod' AS source
 FROM range({sessions}) a(s), range(6) b(k)
 WHERE hash(s * 7 + k) % 100 < [30, 20, 80, 10, 15, 5][k + 1]
-""",
-)
+"""
+
+
+def events_sql(sessions: int, step: float) -> str:
+    """The insert of the session events of ``sessions`` generated sessions."""
+    return insert_select_sql("events", EVENTS.format(sessions=sessions, step=step))
 
 
 def main(n: int = 1_000_000, repeats: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
         step = WEEK_SECONDS / n
-        store.con.execute(GENERATE.format(n=n, step=step)).fetchall()
-        store.con.execute(EVENTS.format(sessions=n // 4, step=step)).fetchall()
+        store.con.execute(generate_sql(n, step)).fetchall()
+        store.con.execute(events_sql(n // 4, step)).fetchall()
         events = store.con.execute("SELECT count(*) FROM events").fetchall()[0][0]
         print(f"{n:,} interactions, {events:,} events", flush=True)
         compute_health(store)  # imports and caches once

@@ -37,9 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PEERS_PYTHON = ROOT / ".bench-peers" / "bin" / "python"
 PEERS_SCRIPT = Path(__file__).resolve().parent / "peers" / "metrics_peers.py"
 
-GENERATE = insert_select_sql(
-    "records",
-    """
+# Interactions over a week as SQL over a row number i; format with n and step.
+GENERATE = """
 SELECT 'r' || i AS record_id, 'prod' AS source, 's' || (i // 4) AS session_id, i % 4 AS turn,
     TIMESTAMPTZ '2026-01-05 00:00:00+00' + to_seconds(CAST(i * {step} AS BIGINT)) AS ts,
     'v' || (hash(i // 4) % 5) AS system_version,
@@ -47,8 +46,13 @@ SELECT 'r' || i AS record_id, 'prod' AS source, 's' || (i // 4) AS session_id, i
     exp(6.0 + 0.5 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())) AS latency_ms,
     50 + i % 200 AS tokens_in, 20 + i % 300 AS tokens_out, 0.0001 * (i % 50) AS cost
 FROM range({n}) t(i)
-""",
-)
+"""
+
+
+def generate_sql(n: int, step: float) -> str:
+    """The insert of ``n`` generated interactions, ``step`` seconds apart."""
+    return insert_select_sql("records", GENERATE.format(n=n, step=step))
+
 
 WINDOW = "time_bucket(INTERVAL '5 minutes', ts, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
 
@@ -110,9 +114,7 @@ def _peers(data: Path, expected: Path, repeats: int) -> dict[str, Any]:
 def main(n: int = 10_000_000, repeats: int = 5) -> None:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
         print(f"generating {n:,} interactions", flush=True)
-        gen_s, _ = timed(
-            "generate", lambda: store.con.execute(GENERATE.format(n=n, step=WEEK_SECONDS / n))
-        )
+        gen_s, _ = timed("generate", lambda: store.con.execute(generate_sql(n, WEEK_SECONDS / n)))
 
         def ours() -> Any:
             return compute_metrics(
