@@ -6,7 +6,9 @@ import sys
 
 from benchmarks import (
     bench_compare,
+    bench_dashboard,
     bench_eval_http,
+    bench_health,
     bench_ingest,
     bench_keys,
     bench_metrics,
@@ -23,6 +25,8 @@ ALL = {
     "ingest": bench_ingest.main,
     "keys": bench_keys.main,
     "metrics": bench_metrics.main,
+    "health": bench_health.main,
+    "dashboard": bench_dashboard.main,
     "serve": bench_serve.main,
     "scale": bench_scale.main,  # ~30 min: 100M interactions
 }
