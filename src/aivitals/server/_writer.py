@@ -193,7 +193,7 @@ class Writer:
             self._busy = False
 
     async def close(self) -> None:
-        """Finish queued work, then stop the thread."""
+        """Finish queued work and reads, then stop the threads."""
         if self._task is not None:
             while self._queue or self._busy:
                 await asyncio.sleep(0.01)
@@ -202,7 +202,8 @@ class Writer:
                 await self._task
             self._task = None
         self._executor.shutdown(wait=True)
-        self._read_executor.submit(self._close_reader).result()
+        # After any read in progress: a connection must not close under it.
+        await asyncio.get_running_loop().run_in_executor(self._read_executor, self._close_reader)
         self._read_executor.shutdown(wait=True)
 
     def _close_reader(self) -> None:
