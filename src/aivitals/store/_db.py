@@ -47,6 +47,11 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _select(columns: Sequence[tuple[str, str]], source: str) -> str:
+    named = ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
+    return f"SELECT {named} FROM {source}"
+
+
 def insert_sql(table: str, columns: Sequence[tuple[str, str]], source: str) -> str:
     """``INSERT INTO table`` of ``(column, SQL expression)`` pairs read from ``source``.
 
@@ -55,8 +60,7 @@ def insert_sql(table: str, columns: Sequence[tuple[str, str]], source: str) -> s
         columns: Target column and the SQL that computes it, in order.
         source: What follows ``FROM``: a table, view or table function.
     """
-    select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
-    return insert_select_sql(table, f"SELECT {select} FROM {source}")
+    return insert_select_sql(table, _select(columns, source))
 
 
 def insert_select_sql(table: str, select: str) -> str:
@@ -90,8 +94,7 @@ def insert_arrow_sql(table: str, data: pa.Table, view: str) -> str:
     columns = [(name, _q(name)) for name in data.column_names if name not in (_HI, _LO)]
     if table in _KEYED:
         columns.append((_KEYED[table][0], f"({_HI}::UHUGEINT << 64) | {_LO}::UHUGEINT"))
-    select = ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
-    return f"INSERT INTO {table} BY NAME SELECT {select} FROM {view}"
+    return f"INSERT INTO {table} BY NAME {_select(columns, view)}"
 
 
 def resolve_store_path(explicit: str | os.PathLike[str] | None = None) -> Path:

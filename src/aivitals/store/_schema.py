@@ -181,32 +181,34 @@ ID_KEY_SQL = """CASE
     ELSE (2::UHUGEINT << 126) | (md5_number({id}) >> 2)
 END"""
 
+
+def _keyed(table: str, id_column: str, key: str, not_null: tuple[str, ...]) -> str:
+    """SQL that rebuilds ``table`` with ``key`` (ID_KEY_SQL of ``id_column``) unique."""
+    return "\n".join(
+        [
+            f"CREATE TABLE {table}_v5 AS",
+            f"    SELECT *, {ID_KEY_SQL.format(id=id_column)} AS {key} FROM {table};",
+            f"DROP TABLE {table};",
+            f"ALTER TABLE {table}_v5 RENAME TO {table};",
+            *(f"ALTER TABLE {table} ALTER COLUMN {c} SET NOT NULL;" for c in (*not_null, key)),
+            f"CREATE UNIQUE INDEX {table}_{key} ON {table} ({key});",
+        ]
+    )
+
+
 # Idempotent ingest keys records and events on ID_KEY_SQL of their ids.
 # DuckDB refuses an index on a column with pending updates in the same
 # transaction, so the tables are rebuilt rather than updated in place, and
 # the rebuild restores the NOT NULL constraints. Every insert names the key
-# (aivitals.store.insert_sql); NOT NULL makes one that does not fail loudly
-# rather than lose idempotency.
-_V5 = f"""
-DROP INDEX records_record_id;
-CREATE TABLE records_v5 AS
-    SELECT *, {ID_KEY_SQL.format(id="record_id")} AS record_key FROM records;
-DROP TABLE records;
-ALTER TABLE records_v5 RENAME TO records;
-ALTER TABLE records ALTER COLUMN record_id SET NOT NULL;
-ALTER TABLE records ALTER COLUMN source SET NOT NULL;
-ALTER TABLE records ALTER COLUMN record_key SET NOT NULL;
-CREATE UNIQUE INDEX records_record_key ON records (record_key);
-CREATE TABLE events_v5 AS
-    SELECT *, {ID_KEY_SQL.format(id="event_id")} AS event_key FROM events;
-DROP TABLE events;
-ALTER TABLE events_v5 RENAME TO events;
-ALTER TABLE events ALTER COLUMN event_id SET NOT NULL;
-ALTER TABLE events ALTER COLUMN ts SET NOT NULL;
-ALTER TABLE events ALTER COLUMN type SET NOT NULL;
-ALTER TABLE events ALTER COLUMN event_key SET NOT NULL;
-CREATE UNIQUE INDEX events_event_key ON events (event_key);
-"""
+# (aivitals.store.insert_select_sql, insert_arrow_sql); NOT NULL makes one
+# that does not fail loudly rather than lose idempotency.
+_V5 = "\n".join(
+    [
+        "DROP INDEX records_record_id;",
+        _keyed("records", "record_id", "record_key", ("record_id", "source")),
+        _keyed("events", "event_id", "event_key", ("event_id", "ts", "type")),
+    ]
+)
 
 #: (version, SQL) pairs, applied in order.
 MIGRATIONS: tuple[tuple[int, str], ...] = (

@@ -1,9 +1,10 @@
 """Read-only store queries behind the sessions, session and alerts pages.
 
 Each function takes the store and runs on the server's reader thread, on a
-connection of its own (:meth:`aivitals.store.Store.reader`). A session belongs to the
-window and slice of its first interaction, as in :mod:`aivitals.metrics`,
-so that the sessions behind a slice's number are the ones listed.
+connection of its own (:meth:`aivitals.store.Store.reader`). A session
+belongs to the window and slice of its first interaction, as in
+:mod:`aivitals.metrics`, so that the sessions behind a slice's number are
+the ones listed.
 """
 
 from __future__ import annotations

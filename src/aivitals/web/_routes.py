@@ -1,9 +1,9 @@
 """The dashboard's routes: each page and its JSON twin answer from one view.
 
 A view parses the query (:mod:`._params`), runs its store reads on the
-server's reader thread through the result cache (:mod:`._cache`) and returns an
-:class:`Answer`: ``data`` is what the JSON twin sends, ``context`` what the
-page template adds. Pages and twins therefore show the same numbers by
+server's reader thread through the result cache (:mod:`._cache`) and
+returns an :class:`Answer`: ``data`` is what the JSON twin sends,
+``context`` what the page template adds. Pages and twins therefore show the same numbers by
 construction.
 """
 
