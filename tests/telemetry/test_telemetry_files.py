@@ -125,6 +125,20 @@ def test_a_bad_row_fails_the_file_and_names_line_and_field(store: Store, tmp_pat
     assert store.one("SELECT count(*) FROM records") == (0,)
 
 
+def test_a_bad_row_among_duplicates_keeps_the_store_as_it_was(store: Store, tmp_path: Path) -> None:
+    # The checks run inside the insert: whether the unique index or a check
+    # stops it first, the file is refused whole and the stored rows stay.
+    path = write_jsonl(tmp_path / "first.jsonl", rows(4))
+    assert ingest_file(store, path, mapping=MAPPING).accepted == 4
+    items = rows(8)
+    items[6]["latency_ms"] = -1
+    again = write_jsonl(tmp_path / "again.jsonl", items)
+    with pytest.raises(InputError) as info:
+        ingest_file(store, again, mapping=MAPPING)
+    assert [(p.line, p.field) for p in info.value.problems] == [(7, "latency_ms")]
+    assert store.one("SELECT count(*) FROM records") == (4,)
+
+
 def test_bad_events_name_the_row(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "e.csv"
     path.write_text(
