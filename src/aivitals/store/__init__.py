@@ -9,6 +9,8 @@ from aivitals.store._db import (
     insert_select_sql,
     insert_sql,
     resolve_store_path,
+    sql_name,
+    sql_string,
     with_key,
 )
 from aivitals.store._runs import (
@@ -42,6 +44,8 @@ __all__ = [
     "save_cached",
     "save_dataset",
     "save_run",
+    "sql_name",
+    "sql_string",
     "update_run_summary",
     "with_key",
 ]

@@ -29,6 +29,8 @@ __all__ = [
     "insert_select_sql",
     "insert_sql",
     "resolve_store_path",
+    "sql_name",
+    "sql_string",
     "with_key",
 ]
 
@@ -43,12 +45,18 @@ _KEYED: dict[str, tuple[str, str]] = {
 _HI, _LO = "_aivitals_key_hi", "_aivitals_key_lo"
 
 
-def _q(name: str) -> str:
+def sql_name(name: str) -> str:
+    """A quoted SQL identifier: ``sql_name('a"b')`` is ``"a""b"``."""
     return '"' + name.replace('"', '""') + '"'
 
 
+def sql_string(text: str) -> str:
+    """A DuckDB string literal: ``sql_string("it's")`` is ``'it''s'``."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _select(columns: Sequence[tuple[str, str]], source: str) -> str:
-    named = ", ".join(f"{expr} AS {_q(name)}" for name, expr in columns)
+    named = ", ".join(f"{expr} AS {sql_name(name)}" for name, expr in columns)
     return f"SELECT {named} FROM {source}"
 
 
@@ -73,7 +81,7 @@ def insert_select_sql(table: str, select: str) -> str:
     """
     if table in _KEYED:
         key, id_column = _KEYED[table]
-        expr = ID_KEY_SQL.format(id=_q(id_column))
+        expr = ID_KEY_SQL.format(id=sql_name(id_column))
         select = f"SELECT *, {expr} AS {key} FROM ({select}) AS _aivitals_rows"
     return f"INSERT INTO {table} BY NAME {select}"
 
@@ -91,7 +99,7 @@ def with_key(table: str, data: pa.Table) -> pa.Table:
 
 def insert_arrow_sql(table: str, data: pa.Table, view: str) -> str:
     """``INSERT INTO table`` of Arrow rows made by :func:`with_key`, registered as ``view``."""
-    columns = [(name, _q(name)) for name in data.column_names if name not in (_HI, _LO)]
+    columns = [(name, sql_name(name)) for name in data.column_names if name not in (_HI, _LO)]
     if table in _KEYED:
         columns.append((_KEYED[table][0], f"({_HI}::UHUGEINT << 64) | {_LO}::UHUGEINT"))
     return f"INSERT INTO {table} BY NAME {_select(columns, view)}"

@@ -14,7 +14,7 @@ from typing import Any
 
 from aivitals.errors import InputError, StoreError
 from aivitals.model import Record
-from aivitals.store._db import Store
+from aivitals.store._db import Store, sql_name, sql_string
 from aivitals.store._tables import ScoreColumns, records_table
 
 __all__ = [
@@ -112,14 +112,13 @@ def _export_sql(store: Store, run_id: str) -> str:
     ]
     pivots = []
     for name in scorers:
-        literal = name.replace("'", "''")
-        label = name.replace('"', '""')
-        pivots.append(f"max(s.value) FILTER (WHERE s.scorer = '{literal}') AS \"{label}\"")
+        literal = sql_string(name)
+        pivots.append(f"max(s.value) FILTER (WHERE s.scorer = {literal}) AS {sql_name(name)}")
         pivots.append(
-            f"bool_and(s.passed) FILTER (WHERE s.scorer = '{literal}') AS \"{label}.passed\""
+            f"bool_and(s.passed) FILTER (WHERE s.scorer = {literal}) "
+            f"AS {sql_name(name + '.passed')}"
         )
     score_cols = (", " + ", ".join(pivots)) if pivots else ""
-    safe_id = run_id.replace("'", "''")
     return (
         "SELECT r.record_id, r.case_id, r.dataset, r.repeat, "
         # Text inputs export as text; chat inputs stay JSON.
@@ -129,7 +128,7 @@ def _export_sql(store: Store, run_id: str) -> str:
         "r.context, r.tags, r.latency_ms, r.tokens_in, r.tokens_out, r.cost, r.error, "
         f"r.error_kind, r.cached{score_cols} "
         "FROM records r LEFT JOIN scores s USING (record_id) "
-        f"WHERE r.run_id = '{safe_id}' "
+        f"WHERE r.run_id = {sql_string(run_id)} "
         "GROUP BY ALL ORDER BY r.dataset, r.case_id, r.repeat"
     )
 
@@ -148,8 +147,8 @@ def export_run(store: Store, ref: str, path: Path, fmt: str) -> int:
     run_id = resolve_run_id(store, ref)
     options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER", "parquet": "FORMAT parquet"}
     path.parent.mkdir(parents=True, exist_ok=True)
-    target = str(path).replace("'", "''")
-    store.con.execute(f"COPY ({_export_sql(store, run_id)}) TO '{target}' ({options[fmt]})")
+    target = sql_string(str(path))
+    store.con.execute(f"COPY ({_export_sql(store, run_id)}) TO {target} ({options[fmt]})")
     row = store.one("SELECT count(*) FROM records WHERE run_id = ?", [run_id])
     if row is None:
         raise StoreError("export counted no rows")

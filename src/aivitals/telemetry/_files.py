@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from aivitals.errors import InputError, Problem
 from aivitals.io import detect_format
-from aivitals.store import Store, insert_sql
+from aivitals.store import Store, insert_sql, sql_name, sql_string
 from aivitals.telemetry._model import EVENT_TYPES, MAX_FUTURE
 
 __all__ = ["FILE_FORMATS", "FileIngestResult", "Kind", "ingest_file"]
@@ -95,14 +95,6 @@ class FileIngestResult:
     seconds: float
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _check_utf8(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = lines = 0
@@ -171,7 +163,7 @@ def _load(store: Store, path: Path, fmt: str) -> None:
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {_SRC} AS SELECT * EXCLUDE (file_row_number), "
                 f"file_row_number + 1 AS _row "
-                f"FROM read_parquet({_lit(str(path))}, file_row_number = true)"
+                f"FROM read_parquet({sql_string(str(path))}, file_row_number = true)"
             )
         except Exception as exc:  # pyarrow and duckdb raise several unrelated types
             raise InputError(Problem(f"unreadable Parquet: {exc}", file=str(path))) from None
@@ -215,7 +207,7 @@ def _convert(field: str, how: str, src: str | None, dtype: str) -> _Column:  # n
     if src is None:
         default = {"ts": "now()", "list": "'[]'", "tags": "MAP {}", "extra": "'{}'"}
         return _Column(field, f"{default.get(how, 'NULL')}")
-    col = _q(src)
+    col = sql_name(src)
     nested = any(marker in dtype for marker in _NESTED)
     if how in ("id", "text"):
         if nested:
@@ -286,7 +278,7 @@ def _without_nulls(map_expr: str) -> str:
 
 
 def _event_checks(type_expr: str, value_expr: str) -> list[tuple[str, str, str]]:
-    known = ", ".join(_lit(t) for t in EVENT_TYPES)
+    known = ", ".join(sql_string(t) for t in EVENT_TYPES)
     checks = [
         (
             "type",
@@ -306,7 +298,7 @@ def _event_checks(type_expr: str, value_expr: str) -> list[tuple[str, str, str]]
             scale = f"a whole number from {rule.low:g} to {rule.high:g}"
         if not rule.required:
             ok = f"({value_expr} IS NULL OR {ok})"
-        bad = f"{type_expr} = {_lit(name)} AND NOT coalesce({ok}, false)"
+        bad = f"{type_expr} = {sql_string(name)} AND NOT coalesce({ok}, false)"
         got = f"coalesce(CAST({value_expr} AS VARCHAR), 'nothing')"
         checks.append(("value", bad, f"'{name} value must be {scale}, got ' || {got}"))
     return checks
@@ -365,14 +357,15 @@ def _plan(
     extra = [c for c in columns if c not in used]
     extra_name = "attributes" if kind == "interactions" else "attrs"
     if extra:
-        packed = "to_json(struct_pack(" + ", ".join(f"{_q(c)} := {_q(c)}" for c in extra) + "))"
+        members = ", ".join(f"{sql_name(c)} := {sql_name(c)}" for c in extra)
+        packed = f"to_json(struct_pack({members}))"
         base = out[extra_name].expr
         out[extra_name] = _Column(
             extra_name, f"CAST(json_merge_patch({packed}, {base}) AS VARCHAR)"
         )
     if tags:
-        keys = ", ".join(_lit(k) for k in tags)
-        values = ", ".join(f"CAST({_q(c)} AS VARCHAR)" for c in tags.values())
+        keys = ", ".join(sql_string(k) for k in tags)
+        values = ", ".join(f"CAST({sql_name(c)} AS VARCHAR)" for c in tags.values())
         extra_tags = _without_nulls(f"MAP([{keys}], [{values}])")
         out["tags"] = _Column("tags", f"map_concat({out['tags'].expr}, {extra_tags})")
     if kind == "interactions":
@@ -413,7 +406,7 @@ def _guard(checks: list[tuple[str, str, str]]) -> str:
     their own: for Parquet, a second read of the file costs about a tenth of
     the whole ingest.
     """
-    return f"CASE WHEN {_any_bad(checks)} THEN error({_lit(_INVALID)}) ELSE true END"
+    return f"CASE WHEN {_any_bad(checks)} THEN error({sql_string(_INVALID)}) ELSE true END"
 
 
 def _any_bad(checks: list[tuple[str, str, str]]) -> str:
@@ -425,7 +418,7 @@ def _validate(
 ) -> None:
     """Raise an InputError naming up to 50 invalid rows and their fields."""
     found = ", ".join(
-        f"CASE WHEN coalesce({bad}, false) THEN [{_lit(field)}, {msg}] END"
+        f"CASE WHEN coalesce({bad}, false) THEN [{sql_string(field)}, {msg}] END"
         for field, bad, msg in checks
     )
     rows = store.con.execute(
@@ -503,7 +496,7 @@ def ingest_file(
         finally:
             _drop(store, fmt)
     finally:
-        con.execute(f"SET TimeZone = {_lit(str(zone))}")
+        con.execute(f"SET TimeZone = {sql_string(str(zone))}")
     accepted = int(counts[0][0][0])
     return FileIngestResult(
         str(path), kind, n_rows, accepted, n_rows - accepted, time.perf_counter() - start
