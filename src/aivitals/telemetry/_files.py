@@ -486,11 +486,10 @@ def ingest_file(
             insert = insert_sql(table, targets, f"{_SRC} WHERE {_guard(checks)}")
             try:
                 _, counts = store.insert_new([(insert, "ON CONFLICT DO NOTHING")])
-            except duckdb.InvalidInputException as exc:
-                if _INVALID not in str(exc):
-                    raise
-                # Some row failed a check: the insert is rolled back, and a
-                # second pass names every bad row and field (rare, so not fused).
+            except duckdb.Error:
+                # The insert is rolled back. If a row failed a check (the
+                # guard's error, or a conversion that met it first), a second
+                # pass names every bad row and field; else the error stands.
                 _validate(store, path, fmt, checks, chosen)
                 raise
         finally:
