@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 
-.PHONY: demo test check lint types fmt bench bench-peers clean env
+.PHONY: demo test check lint types fmt bench bench-peers bench-phoenix clean env
 
 env: $(STAMP)
 
@@ -47,5 +47,10 @@ bench-peers: | $(UV)
 	$(UV) venv --allow-existing .bench-peers
 	$(UV) pip install --python .bench-peers/bin/python -r benchmarks/peers/requirements.txt
 
+# Arize Phoenix for the OTLP benchmark, in its own venv likewise.
+bench-phoenix: | $(UV)
+	$(UV) venv --allow-existing .bench-phoenix
+	$(UV) pip install --python .bench-phoenix/bin/python -r benchmarks/peers/phoenix-requirements.txt
+
 clean:
-	rm -rf $(VENV) $(TOOLS) .vitals .bench-peers
+	rm -rf $(VENV) $(TOOLS) .vitals .bench-peers .bench-phoenix

@@ -12,6 +12,7 @@ from benchmarks import (
     bench_ingest,
     bench_keys,
     bench_metrics,
+    bench_otlp,
     bench_scale,
     bench_scoring,
     bench_serve,
@@ -28,6 +29,7 @@ ALL = {
     "health": bench_health.main,
     "dashboard": bench_dashboard.main,
     "serve": bench_serve.main,
+    "otlp": bench_otlp.main,  # with Phoenix if `make bench-phoenix` was run
     "scale": bench_scale.main,  # ~30 min: 100M interactions
 }
 
