@@ -1,4 +1,4 @@
-"""Helpers the benchmarks share: a fake OpenAI server in its own process."""
+"""Helpers the benchmarks share: servers in their own processes, timing, results."""
 
 from __future__ import annotations
 
@@ -42,6 +42,38 @@ def server_process(latency_ms: float) -> Iterator[str]:
         yield proc.stdout.readline().strip()
     finally:
         proc.communicate("\n", timeout=30)
+
+
+_LAUNCH = "import aivitals.cli._serve; from aivitals.cli import main; main()"
+
+
+@contextmanager
+def vitals_serve(store: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Run ``vitals serve --store STORE --port 0 [OPTIONS]`` in its own process.
+
+    Yields the process and the URL it prints once listening; stops it with
+    SIGTERM (as a supervisor would) on the way out.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCH, "serve", "--store", str(store), "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc, proc.stdout.readline().split("listening on ")[1].split()[0]
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM, and SIGKILL if the process has not ended a minute later."""
+    proc.terminate()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def timed(label: str, fn: Any) -> tuple[float, Any]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,11 +34,10 @@ from typing import Any
 
 from aivitals.health import compute_health
 from aivitals.store import Store
-from benchmarks._common import save
+from benchmarks._common import save, vitals_serve
 from benchmarks.bench_health import events_sql
 from benchmarks.bench_metrics import WEEK_SECONDS, generate_sql
 
-_LAUNCH = "import aivitals.cli._serve; from aivitals.cli import main; main()"
 TARGET_S = 2.0
 
 
@@ -73,13 +71,9 @@ def main(n: int = 10_000_000) -> None:
             compute_health(store)
             figures["compute_health_uncached_s"] = round(time.perf_counter() - start, 2)
         print(f"{n:,} interactions, {figures['events']:,} events", flush=True)
-        command = [sys.executable, "-c", _LAUNCH, "serve", "--store", str(path), "--no-auth"]
         for run in ("first", "restart"):
             launched = time.perf_counter()
-            proc = subprocess.Popen([*command, "--port", "0"], stdout=subprocess.PIPE, text=True)
-            try:
-                assert proc.stdout is not None
-                url = proc.stdout.readline().split("listening on ")[1].split()[0]
+            with vitals_serve(path, "--no-auth") as (_, url):
                 listening = time.perf_counter() - launched
                 if run == "first":
                     # Ingest while the start-up warm-up computes the overview:
@@ -116,9 +110,6 @@ def main(n: int = 10_000_000) -> None:
                     time.sleep(0.2)
                     _, stale = _get(url + "/api/v1/overview")
                 figures["fresh_after_ingest_s"] = round(time.perf_counter() - changed, 2)
-            finally:
-                proc.terminate()
-                proc.wait(60)
     save("dashboard", figures)
 
 

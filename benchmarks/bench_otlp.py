@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -44,14 +43,13 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from aivitals.server import create_key, key_file_for
 from aivitals.store import Store
-from benchmarks._common import save
+from benchmarks._common import save, stop, vitals_serve
 
 BATCH = 512
 CONNECTIONS = 4
 SEND_SECONDS = 20.0
 DRAIN_SECONDS = 60.0
 PHOENIX = Path(__file__).parents[1] / ".bench-phoenix" / "bin" / "phoenix"
-_LAUNCH = "import aivitals.cli._serve; from aivitals.cli import main; main()"
 
 
 def _kv(key: str, value: str | int) -> KeyValue:
@@ -163,32 +161,14 @@ def _wait_http(url: str, seconds: float) -> None:
     asyncio.run(poll())
 
 
-def _stop(proc: subprocess.Popen[Any]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def run_aivitals(payloads: list[bytes], tmp: Path, seconds: float) -> dict[str, Any]:
     store = tmp / "vitals.duckdb"
     key = create_key(key_file_for(store), "bench")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _LAUNCH, "serve", "--store", str(store), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().split("listening on ")[1].split()[0]
+    with vitals_serve(store) as (_, url):
         start = time.perf_counter()
         headers = {"Authorization": f"Bearer {key}"}
         sent = asyncio.run(send(f"{url}/v1/traces", headers, payloads, seconds))
         elapsed = time.perf_counter() - start
-    finally:
-        _stop(proc)
     with Store(store) as opened:
         stored = int(opened.one("SELECT count(*) FROM records")[0])  # type: ignore[index]
     return {
@@ -240,7 +220,7 @@ def run_phoenix(payloads: list[bytes], tmp: Path, seconds: float) -> dict[str, A
                 last, last_change = now, time.perf_counter()
         persisted = max(last, 0)
     finally:
-        _stop(proc)
+        stop(proc)
         log.close()
     stored = _phoenix_count(db)
     return {

@@ -33,13 +33,12 @@ import aiohttp
 
 from aivitals.server import create_key, key_file_for
 from aivitals.store import Store
-from benchmarks._common import save
+from benchmarks._common import save, vitals_serve
 
 SINGLE_CONCURRENCY = 128
 WRK_SECONDS = 15
 WRK_RUNS = 3
 WRK_SCRIPT = Path(__file__).parent / "wrk" / "ingest.lua"
-_LAUNCH = "import aivitals.cli._serve; from aivitals.cli import main; main()"
 
 
 def _event(i: int, prefix: str) -> dict[str, Any]:
@@ -119,17 +118,10 @@ def main(n_batched: int = 200_000, n_single: int = 10_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "vitals.duckdb"
         key = create_key(key_file_for(store), "bench")
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCH, "serve", "--store", str(store), "--port", "0"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
         acknowledged = 1
         acknowledged_interactions = 0
         in_flight = 0  # requests wrk had open when its time ran out: stored, never read
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().split("listening on ")[1].split()[0]
+        with vitals_serve(store) as (proc, url):
             batches = [
                 json.dumps({"items": [_event(i, "b") for i in range(s, s + 1000)]}).encode()
                 for s in range(0, n_batched, 1000)
@@ -167,9 +159,6 @@ def main(n_batched: int = 200_000, n_single: int = 10_000) -> None:
                 }
             else:
                 figures["wrk_client"] = "not measured: wrk not installed (apt-get install wrk)"
-        finally:
-            proc.terminate()
-            proc.wait(30)
         with Store(store) as opened:
             stored = opened.one("SELECT count(*) FROM events")[0]
             stored_interactions = opened.one("SELECT count(*) FROM records")[0]

@@ -403,7 +403,7 @@ def _guard(checks: list[tuple[str, str, str]]) -> str:
     """A row filter that aborts the insert at the first row failing a check.
 
     The checks ride along with the insert rather than running as a pass of
-    their own: for Parquet, a second read of the file cost 2-5% of the whole
+    their own: for Parquet, a second read of the file cost 1.7-5% of the whole
     ingest (docs/design/telemetry.md).
     """
     return f"CASE WHEN {_any_bad(checks)} THEN error({sql_string(_INVALID)}) ELSE true END"

@@ -3,8 +3,8 @@
 A view parses the query (:mod:`._params`), runs its store reads on the
 server's reader thread through the result cache (:mod:`._cache`) and
 returns an :class:`Answer`: ``data`` is what the JSON twin sends,
-``context`` what the page template adds. Pages and twins therefore show the same numbers by
-construction.
+``context`` what the page template adds. Pages and twins therefore show
+the same numbers by construction.
 """
 
 from __future__ import annotations
